@@ -1,0 +1,1 @@
+"""Audio for the voice line: prompts, synthesized test speech and Whisper transcription."""

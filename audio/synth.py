@@ -1,0 +1,74 @@
+"""Synthesized telephone audio (espeak-ng + sox) for tests, default prompts and simulated calls."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+SAMPLE_RATE = 8000  # narrowband telephone audio, what the carrier records
+PADDING_SECONDS = 0.3
+VOICES = {"nl": "nl", "fr": "fr", "de": "de", "en": "en"}  # espeak-ng default voices
+
+# sox output options for 8 kHz mono 16-bit signed PCM WAV.
+_TELEPHONE = ["-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
+
+
+class SynthError(RuntimeError):
+    """espeak-ng or sox is missing or failed."""
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise SynthError(f"{name} is not installed (Debian/Ubuntu: apt-get install {name})")
+    return path
+
+
+def _run(args: list[str]) -> None:
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SynthError(f"{Path(args[0]).name} failed ({result.returncode}): {result.stderr.strip()}")
+
+
+def synthesize(text: str, language: str, out_path: Path) -> Path:
+    """Speak text with espeak-ng's default voice for language into an 8 kHz mono 16-bit WAV.
+
+    About 0.3 s of silence is added before and after, like a caller pausing around their name.
+    """
+    voice = VOICES.get(language)
+    if voice is None:
+        raise ValueError(f"no voice for language {language!r}; expected one of {sorted(VOICES)}")
+    espeak, sox = _tool("espeak-ng"), _tool("sox")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "espeak.wav"
+        # "--" so text starting with a dash is never read as an option.
+        _run([espeak, "-v", voice, "-w", str(raw), "--", text])
+        _run(
+            [sox, str(raw), *_TELEPHONE, str(out_path)]
+            + ["pad", str(PADDING_SECONDS), str(PADDING_SECONDS)]
+        )
+    return out_path
+
+
+def silence(out_path: Path, seconds: float) -> Path:
+    """Write seconds of digital silence as an 8 kHz mono 16-bit WAV."""
+    return _generate(out_path, seconds, ["trim", "0", str(seconds)])
+
+
+def noise(out_path: Path, seconds: float) -> Path:
+    """Write seconds of low-level white noise (about -50 dBFS RMS), like an open line."""
+    return _generate(out_path, seconds, ["synth", str(seconds), "whitenoise", "vol", "0.01"])
+
+
+def _generate(out_path: Path, seconds: float, effects: list[str]) -> Path:
+    if seconds <= 0:
+        raise ValueError("seconds must be positive")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # -D: no dither, so silence is true digital zero.
+    _run([_tool("sox"), "-D", "-n", *_TELEPHONE, str(out_path), *effects])
+    return out_path

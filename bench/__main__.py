@@ -1,0 +1,26 @@
+"""Run every benchmark and print its figures."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import os
+
+from bench import transcription, webhooks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", choices=["webhooks", "transcription"], default=None)
+    parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    if args.only in (None, "webhooks"):
+        webhooks.run(calls=args.calls, database_url=args.database_url)
+    if args.only in (None, "transcription"):
+        transcription.run()
+
+
+if __name__ == "__main__":
+    main()

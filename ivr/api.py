@@ -1,0 +1,43 @@
+"""Staff API: JSON figures and the CSV of counted signatures, behind bearer tokens."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, abort, jsonify
+
+from ivr.app import services
+from ivr.security import bearer_token
+from petition.export import counted_rows, write_csv
+from petition.models import Campaign
+from petition.stats import campaign_stats
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def campaign_or_404(s, slug: str) -> Campaign:  # type: ignore[no-untyped-def]
+    campaign = s.query(Campaign).filter_by(slug=slug).one_or_none()
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.get("/campaigns/<slug>/stats")
+@bearer_token("viewer")
+def stats(slug: str) -> Response:
+    with services().db.session() as s:
+        return jsonify(campaign_stats(s, campaign_or_404(s, slug)))
+
+
+@bp.get("/campaigns/<slug>/signatures.csv")
+@bearer_token("viewer")
+def signatures_csv(slug: str) -> Response:
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        buffer = io.StringIO()
+        write_csv(counted_rows(s, campaign), buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{slug}-signatures.csv"'},
+    )

@@ -1,0 +1,67 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from rq import Queue
+
+from petition.config import Settings, embedded_redis_url, load_settings
+from petition.db import Database
+from workers.queue import connect
+
+
+@dataclass
+class Services:
+    """What request handlers share: settings, the database and the queue."""
+
+    settings: Settings
+    db: Database
+    _queue: Queue | None = field(default=None)
+
+    @property
+    def redis_url(self) -> str:
+        return self.settings.redis_url or embedded_redis_url(self.settings.data_dir)
+
+    @property
+    def queue(self) -> Queue:
+        if self._queue is None:
+            self._queue = Queue(self.settings.queue_name, connection=connect(self.redis_url))
+        return self._queue
+
+
+def services() -> Services:
+    svc: Services = current_app.extensions["petition"]
+    return svc
+
+
+def create_app(
+    settings: Settings | None = None, test_config: dict[str, Any] | None = None
+) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(
+            settings.public_base_url and settings.public_base_url.startswith("https")
+        ),
+    )
+    if test_config:
+        app.config.update(test_config)
+    db = Database(settings.database_url)
+    app.extensions["petition"] = Services(settings=settings, db=db)
+
+    from ivr import api, health, public, webhooks
+
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(public.bp)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return app

@@ -1,0 +1,375 @@
+"""The `petition` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from petition import phones
+from petition.config import Settings, load_settings
+from petition.db import Database
+from petition.models import ApiToken, Campaign, CampaignNumber, Recording, Signature
+from petition.thresholds import PRESETS, RuleError, rule_for
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _db(settings: Settings) -> Database:
+    db = Database(settings.database_url)
+    db.migrate()
+    return db
+
+
+def _redis_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    from workers.embedded_redis import ensure_running
+
+    return ensure_running(settings.data_dir)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    """Sign a petition by phone: webhooks, workers, campaigns and exports."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    _db(_settings())
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--threads", default=8, show_default=True)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web app (webhooks, API, staff pages) only."""
+    settings = _settings()
+    _db(settings)
+    if not settings.redis_url:
+        settings = settings.with_changes(redis_url=_redis_url(settings))
+    _serve(settings, host, port, threads)
+
+
+def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from ivr.app import create_app
+
+    click.echo(f"listening on http://{host}:{port}")
+    waitress_serve(create_app(settings), host=host, port=port, threads=threads, ident="petition")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Fetch, transcribe and count recordings (run as many as transcription needs)."""
+    from workers.worker import run_worker
+
+    settings = _settings()
+    run_worker(settings, _redis_url(settings), burst=burst)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", "n_workers", default=1, show_default=True)
+def run(host: str, port: int, n_workers: int) -> None:
+    """Everything on one machine: web, worker(s) and, unless REDIS_URL is set, Redis."""
+    env = dict(os.environ)
+    if not env.get("RECORDING_HOSTS"):
+        # One-machine mode also accepts recordings from this machine, so
+        # `petition simulate-call` works out of the box. Set RECORDING_HOSTS to narrow it.
+        env["RECORDING_HOSTS"] = ",".join(("api.twilio.com", *LOOPBACK_HOSTS))
+    settings = load_settings(env)
+    _db(settings)
+    env["REDIS_URL"] = _redis_url(settings)
+    env["DATA_DIR"] = str(settings.data_dir)
+    settings = settings.with_changes(redis_url=env["REDIS_URL"])
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "ivr.cli", "worker"], env=env)
+        for _ in range(n_workers)
+    ]
+    click.echo(f"data in {settings.data_dir}; database {settings.database_url}")
+    click.echo(f"recordings accepted from: {', '.join(settings.recording_hosts)}")
+    try:
+        _serve(settings, host, port, threads=8)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
+
+
+@main.group()
+def campaign() -> None:
+    """Create and manage campaigns."""
+
+
+@campaign.command("create")
+@click.option("--slug", required=True)
+@click.option("--number", "numbers", required=True, multiple=True, help="E.164, repeatable.")
+@click.option("--title", default=None)
+@click.option("--languages", default="nl,fr,de,en", show_default=True)
+@click.option(
+    "--rule", default="be-chamber", show_default=True, type=click.Choice([*PRESETS, "custom"])
+)
+@click.option("--target", type=int, default=None, help="Signatures needed (custom rule).")
+@click.option("--ask-postcode", is_flag=True)
+@click.option("--ask-declaration", is_flag=True)
+@click.option("--ask-consent", is_flag=True)
+def campaign_create(
+    slug: str,
+    numbers: tuple[str, ...],
+    title: str | None,
+    languages: str,
+    rule: str,
+    target: int | None,
+    ask_postcode: bool,
+    ask_declaration: bool,
+    ask_consent: bool,
+) -> None:
+    """Create a campaign answering on one or more numbers."""
+    langs = [x.strip() for x in languages.split(",") if x.strip()]
+    bad = [x for x in langs if x not in ("nl", "fr", "de", "en")]
+    if not langs or bad:
+        raise click.BadParameter(f"languages must be among nl,fr,de,en (got {languages})")
+    try:
+        rule_for(rule, custom_total=target)
+    except RuleError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    e164s = []
+    for raw in numbers:
+        e164 = phones.normalize(raw)
+        if e164 is None:
+            raise click.BadParameter(f"not a phone number: {raw}")
+        e164s.append(e164)
+    db = _db(_settings())
+    with db.session() as s:
+        if s.scalar(sa.select(Campaign).where(Campaign.slug == slug)):
+            raise click.ClickException(f"campaign {slug} exists already")
+        taken = s.scalars(
+            sa.select(CampaignNumber.number).where(CampaignNumber.number.in_(e164s))
+        ).all()
+        if taken:
+            raise click.ClickException(f"number already in use: {', '.join(taken)}")
+        c = Campaign(
+            slug=slug,
+            title=title or slug,
+            languages=",".join(langs),
+            rule_key=rule,
+            rule_total=target if rule == "custom" else None,
+            ask_postcode=ask_postcode,
+            ask_declaration=ask_declaration,
+            ask_consent=ask_consent,
+            numbers=[CampaignNumber(number=n) for n in e164s],
+        )
+        s.add(c)
+    click.echo(f"campaign {slug} created, answering on {', '.join(e164s)}")
+
+
+@campaign.command("list")
+def campaign_list() -> None:
+    db = _db(_settings())
+    with db.session() as s:
+        for c in s.scalars(sa.select(Campaign).order_by(Campaign.slug)):
+            state = "open" if c.is_open else "closed"
+            nums = ", ".join(n.number for n in c.numbers)
+            click.echo(f"{c.slug}\t{state}\t{c.languages}\t{c.rule_key}\t{nums}")
+
+
+@campaign.command("close")
+@click.argument("slug")
+def campaign_close(slug: str) -> None:
+    _set_open(slug, False)
+
+
+@campaign.command("open")
+@click.argument("slug")
+def campaign_open(slug: str) -> None:
+    _set_open(slug, True)
+
+
+def _set_open(slug: str, is_open: bool) -> None:
+    from petition.models import utcnow
+
+    db = _db(_settings())
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+        if c is None:
+            raise click.ClickException(f"no campaign {slug}")
+        c.is_open = is_open
+        c.closed_at = None if is_open else utcnow()
+    click.echo(f"campaign {slug} is {'open' if is_open else 'closed'}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens for the staff API."""
+
+
+@token.command("create")
+@click.option("--role", type=click.Choice(["viewer", "reviewer", "admin"]), default="viewer")
+@click.option("--label", default="")
+def token_create(role: str, label: str) -> None:
+    """Print a new API token (shown once; only its hash is stored)."""
+    from ivr.security import hash_token
+
+    value = secrets.token_urlsafe(32)
+    db = _db(_settings())
+    with db.session() as s:
+        s.add(ApiToken(token_hash=hash_token(value), role=role, label=label))
+    click.echo(value)
+
+
+@main.command()
+@click.option("--campaign", "slug", required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export(slug: str, fmt: str, out: Path) -> None:
+    """Export the counted signatures (no phone numbers)."""
+    from petition.export import counted_rows, write_csv, write_json
+
+    db = _db(_settings())
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+        if c is None:
+            raise click.ClickException(f"no campaign {slug}")
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            n = (
+                write_csv(counted_rows(s, c), fh)
+                if fmt == "csv"
+                else write_json(c, counted_rows(s, c), fh)
+            )
+    click.echo(f"{n} signatures written to {out}")
+
+
+@main.command("simulate-call")
+@click.option("--campaign", "slug", default=None, help="Campaign to call (default: the only one).")
+@click.option("--number", "dialled", default=None, help="Number to dial instead of a campaign.")
+@click.option(
+    "--language", type=click.Choice(["nl", "fr", "de", "en"]), default="fr", show_default=True
+)
+@click.option(
+    "--say", "text", default=None, help='What the caller says, e.g. "Je m\'appelle Sophie Dubois".'
+)
+@click.option(
+    "--from", "caller", default=None, help="Caller number (default: a random Belgian mobile)."
+)
+@click.option("--postcode", default=None)
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for the signature to be decided (0: don't wait).",
+)
+def simulate_call_cmd(
+    slug: str | None,
+    dialled: str | None,
+    language: str,
+    text: str | None,
+    caller: str | None,
+    postcode: str | None,
+    base_url: str,
+    wait_seconds: float,
+) -> None:
+    """Call the local service like the carrier would, with a synthesized voice."""
+    from ivr.simulator import simulate_call, synthesize_to_temp
+
+    settings = _settings()
+    db = _db(settings)
+    with db.session() as s:
+        if dialled is None:
+            query = sa.select(Campaign)
+            if slug:
+                query = query.where(Campaign.slug == slug)
+            found = s.scalars(query).all()
+            if len(found) != 1:
+                raise click.ClickException("name a campaign with --campaign (or a --number)")
+            dialled = found[0].numbers[0].number
+            languages = found[0].language_list
+            if language not in languages:
+                language = languages[0]
+    text = text or DEFAULT_SAYINGS[language]
+    caller = caller or f"+32470{secrets.randbelow(10**6):06d}"
+    wav = synthesize_to_temp(text, language)
+    click.echo(f"calling {dialled} from {caller}, saying in {language}: {text}")
+    call = simulate_call(
+        settings,
+        base_url=base_url,
+        dialled=dialled,
+        caller=caller,
+        language=language,
+        wav=wav,
+        postcode=postcode,
+    )
+    for line in call.transcript:
+        click.echo(f"  {line}")
+    if not call.recording_sid or wait_seconds <= 0:
+        return
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        with db.session() as s:
+            sig = s.scalar(
+                sa.select(Signature)
+                .join(Recording)
+                .where(Recording.recording_sid == call.recording_sid)
+            )
+            rec = s.scalar(
+                sa.select(Recording).where(Recording.recording_sid == call.recording_sid)
+            )
+            if sig is not None and sig.state != "received":
+                click.echo(
+                    json.dumps(
+                        {
+                            "signature": sig.public_id,
+                            "state": sig.state,
+                            "reason": sig.reason,
+                            "name": sig.name,
+                            "name_check": sig.name_check,
+                            "transcript": sig.transcript,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+                return
+            if rec is not None and rec.status == "failed":
+                raise click.ClickException(f"recording failed: {rec.last_error}")
+        time.sleep(0.5)
+    raise click.ClickException(
+        "no decision yet: is a worker running (`petition run` or `petition worker`)?"
+    )
+
+
+DEFAULT_SAYINGS = {
+    "nl": "Mijn naam is Jan Peeters",
+    "fr": "Je m'appelle Sophie Dubois",
+    "de": "Ich heiße Anna Schmidt",
+    "en": "My name is John Smith",
+}
+
+
+if __name__ == "__main__":
+    main()

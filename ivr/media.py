@@ -1,0 +1,12 @@
+"""Where campaign-uploaded prompt audio lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ivr.app import services
+from petition.models import Campaign
+
+
+def uploaded_prompt_path(campaign: Campaign, name: str, language: str) -> Path:
+    return services().settings.data_dir / "prompts" / str(campaign.id) / language / f"{name}.wav"

@@ -1,0 +1,76 @@
+"""Request checks at the edge: carrier signatures and staff bearer tokens."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort, g, request
+from twilio.request_validator import RequestValidator
+
+from ivr.app import services
+from petition.models import ApiToken, utcnow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ROLE_RANK = {"viewer": 0, "reviewer": 1, "admin": 2}
+
+
+def carrier_url() -> str:
+    """The URL the carrier called, as it saw it: PUBLIC_BASE_URL + path + query."""
+    base = services().settings.public_base_url or request.host_url.rstrip("/")
+    query = request.query_string.decode()
+    return base + request.path + (f"?{query}" if query else "")
+
+
+def signed_by_carrier(view: F) -> F:
+    """403 unless X-Twilio-Signature matches the request (checked before anything is parsed)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        validator = RequestValidator(services().settings.twilio_auth_token)
+        if not signature or not validator.validate(
+            carrier_url(), request.form.to_dict(), signature
+        ):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer_token(min_role: str = "viewer") -> Callable[[F], F]:
+    """401 without a valid `Authorization: Bearer` token, 403 when its role is too low."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                abort(401)
+            with services().db.session() as s:
+                row = s.scalar(
+                    sa.select(ApiToken).where(
+                        ApiToken.token_hash == hash_token(token.strip()),
+                        ApiToken.revoked.is_(False),
+                    )
+                )
+                if row is None:
+                    abort(401)
+                if ROLE_RANK.get(row.role, -1) < ROLE_RANK[min_role]:
+                    abort(403)
+                row.last_used_at = utcnow()
+                g.api_role = row.role
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

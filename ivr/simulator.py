@@ -1,0 +1,227 @@
+"""`petition simulate-call`: play the carrier against our own webhooks, with a synthesized voice.
+
+It does what Twilio does on a real call: signed webhook requests, following the TwiML it gets
+back (language menu, keypad steps, <Record>), a recording served over HTTP with basic auth, and
+the record action, recording status and call status callbacks. No carrier account needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import requests
+from twilio.request_validator import RequestValidator
+
+from petition.config import Settings
+
+KEY_FOR_LANGUAGE = {"nl": "1", "fr": "2", "de": "3", "en": "4"}
+Request = tuple[str, dict[str, str]]  # (webhook URL, form fields)
+
+
+@dataclass
+class SimulatedCall:
+    call_sid: str
+    recording_sid: str | None = None
+    transcript: list[str] = field(default_factory=list)  # what the caller heard / did
+    recording_fetches: int = 0
+
+
+class RecordingServer:
+    """Serves one WAV file the way the carrier's API does: basic auth, `<url>.wav`."""
+
+    def __init__(self, wav: Path, account_sid: str, auth_token: str, fail_first: int = 0) -> None:
+        self.wav = wav
+        self.expected = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.fail_first = fail_first
+        self.requests = 0
+        self.served = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                server.requests += 1
+                if self.headers.get("Authorization") != server.expected:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                if server.requests <= server.fail_first or not self.path.endswith(".wav"):
+                    self.send_response(503 if self.path.endswith(".wav") else 404)
+                    self.end_headers()
+                    return
+                body = server.wav.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/x-wav")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                server.served += 1
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url_for(self, account_sid: str, recording_sid: str) -> str:
+        host, port = self.httpd.server_address[:2]
+        return (
+            f"http://{host!s}:{port}/2010-04-01/Accounts/{account_sid}/Recordings/{recording_sid}"
+        )
+
+    def __enter__(self) -> RecordingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Carrier:
+    """Signs and posts webhooks like Twilio, and follows the TwiML it gets back."""
+
+    def __init__(self, settings: Settings, base_url: str, http: requests.Session | None = None):
+        self.settings = settings
+        self.base_url = base_url.rstrip("/")
+        self.validator = RequestValidator(settings.twilio_auth_token)
+        self.http = http or requests.Session()
+
+    def post(self, url: str, params: dict[str, str]) -> requests.Response:
+        """POST to a webhook URL, signed for the URL the service believes it has."""
+        target = urljoin(self.base_url + "/", url)
+        parsed = urlparse(target)
+        signed_base = self.settings.public_base_url or f"{parsed.scheme}://{parsed.netloc}"
+        path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+        signature = self.validator.compute_signature(signed_base + path, params)
+        local = self.base_url + path
+        return self.http.post(
+            local, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
+        )
+
+
+def new_sid(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+def simulate_call(
+    settings: Settings,
+    *,
+    base_url: str,
+    dialled: str,
+    caller: str,
+    language: str,
+    wav: Path,
+    postcode: str | None = None,
+    fail_first_downloads: int = 0,
+    wait_for_fetch: float = 60.0,
+) -> SimulatedCall:
+    """Drive one complete call; returns once the service has fetched the recording."""
+    carrier = Carrier(settings, base_url)
+    call = SimulatedCall(call_sid=new_sid("CA"))
+    base = {
+        "AccountSid": settings.twilio_account_sid,
+        "CallSid": call.call_sid,
+        "From": caller,
+        "To": dialled,
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+    with RecordingServer(
+        wav, settings.twilio_account_sid, settings.twilio_auth_token, fail_first_downloads
+    ) as server:
+        todo: list[Request] = [("/ivr/voice", {**base, "CallStatus": "ringing"})]
+        for _step in range(20):
+            responses = [carrier.post(url, params) for url, params in todo]
+            for resp in responses:
+                resp.raise_for_status()
+            # The first request's answer is the TwiML the caller hears next.
+            todo = _follow(responses[0].text, call, base, language, postcode, server, settings)
+            if not todo:
+                break
+        carrier.post(
+            "/ivr/status", {**base, "CallStatus": "completed", "CallDuration": "25"}
+        ).raise_for_status()
+        if call.recording_sid:
+            deadline = time.monotonic() + wait_for_fetch
+            while server.served == 0 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        call.recording_fetches = server.requests
+    return call
+
+
+def _follow(
+    twiml: str,
+    call: SimulatedCall,
+    base: dict[str, str],
+    language: str,
+    postcode: str | None,
+    server: RecordingServer,
+    settings: Settings,
+) -> list[Request]:
+    """Play one TwiML document as a caller would; return the next requests to make."""
+    root = ET.fromstring(twiml)  # noqa: S314 (our own service's TwiML, not untrusted input)
+    for verb in root:
+        if verb.tag in ("Say", "Play"):
+            call.transcript.append(f"{verb.tag}: {(verb.text or '').strip()}")
+        elif verb.tag == "Gather":
+            for inner in verb:
+                call.transcript.append(f"{inner.tag}: {(inner.text or '').strip()}")
+            action = verb.get("action", "")
+            digits = _keys_for(action, language, postcode)
+            call.transcript.append(f"keys: {digits or '(none)'}")
+            if digits is None:
+                continue  # let it time out: the next verb (a Redirect) runs
+            return [(action, {**base, "CallStatus": "in-progress", "Digits": digits})]
+        elif verb.tag == "Redirect":
+            return [((verb.text or "").strip(), {**base, "CallStatus": "in-progress"})]
+        elif verb.tag == "Record":
+            call.recording_sid = new_sid("RE")
+            recording = {
+                **base,
+                "CallStatus": "in-progress",
+                "RecordingSid": call.recording_sid,
+                "RecordingUrl": server.url_for(settings.twilio_account_sid, call.recording_sid),
+                "RecordingDuration": "3",
+            }
+            action = verb.get("action", "")
+            status_cb = verb.get("recordingStatusCallback", "")
+            call.transcript.append("Record: (caller speaks)")
+            callbacks = [(action, {**recording, "Digits": "hangup"})]
+            if status_cb:
+                callbacks.append(
+                    (
+                        status_cb,
+                        {**recording, "RecordingStatus": "completed", "RecordingChannels": "1"},
+                    )
+                )
+            return callbacks
+        elif verb.tag == "Hangup":
+            return []
+    return []
+
+
+def _keys_for(action: str, language: str, postcode: str | None) -> str | None:
+    path = urlparse(action).path
+    if path.endswith("/language"):
+        return KEY_FOR_LANGUAGE[language]
+    if path.endswith("/postcode"):
+        return postcode
+    if path.endswith(("/declaration", "/consent")):
+        return "1"
+    return None
+
+
+def synthesize_to_temp(text: str, language: str) -> Path:
+    from audio.synth import synthesize
+
+    out = Path(tempfile.mkdtemp(prefix="petition-sim-")) / "name.wav"
+    return synthesize(text, language, out)

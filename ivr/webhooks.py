@@ -1,0 +1,252 @@
+"""Carrier webhooks: validate, store a minimal row, hand slow work to the queue, answer TwiML.
+
+Nothing slow happens here. Every handler is idempotent on CallSid / RecordingSid.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from audio.prompt_texts import LANGUAGES
+from audio.prompts import default_prompt_path
+from flask import Blueprint, Response, abort, request, send_file
+from werkzeug.exceptions import HTTPException
+
+from ivr import twiml
+from ivr.app import services
+from ivr.media import uploaded_prompt_path
+from ivr.security import signed_by_carrier
+from petition import calls
+from petition.errors import CampaignClosed, UnknownNumber
+from petition.models import Call, Campaign
+from petition.regions import parse_postcode
+from workers.queue import dispatch_after_commit
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+
+SID = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
+# Languages in which an unknown number is announced (no campaign to choose from).
+FALLBACK_LANGUAGES = ("nl", "fr", "en")
+
+
+def xml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def field(name: str, pattern: re.Pattern[str] | None = None, required: bool = True) -> str | None:
+    """A form field, or 400 when a required one is missing or malformed."""
+    value = request.form.get(name)
+    if value is None or value == "":
+        if required:
+            abort(400, f"missing {name}")
+        return None
+    if pattern is not None and not pattern.match(value):
+        abort(400, f"malformed {name}")
+    return value
+
+
+def int_field(name: str) -> int | None:
+    value = request.form.get(name)
+    if value is None or value == "":
+        return None
+    if not value.lstrip("-").isdigit():
+        abort(400, f"malformed {name}")
+    return int(value)
+
+
+def said_in(languages: tuple[str, ...], prompt: str) -> str:
+    from twilio.twiml.voice_response import VoiceResponse
+
+    response = VoiceResponse()
+    for lang in languages:
+        twiml.add_prompt(response, None, prompt, lang)
+    response.hangup()
+    return str(response)
+
+
+def call_and_campaign(s: Any) -> tuple[Call, Campaign]:
+    call_sid = field("CallSid", SID)
+    assert call_sid is not None
+    call = calls.find_call(s, call_sid)
+    if call is None or call.campaign_id is None:
+        abort(400, "unknown call")
+    campaign = s.get(Campaign, call.campaign_id)
+    assert campaign is not None
+    return call, campaign
+
+
+@bp.errorhandler(Exception)
+def caller_never_hears_a_stack_trace(exc: Exception) -> Any:
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("webhook failed")
+    if request.endpoint in ("ivr.status", "ivr.recording_status"):
+        return Response(status=500)  # no caller on the line; the carrier may retry
+    return xml(said_in(("nl", "fr", "en"), "technical_problem"))
+
+
+@bp.post("/voice")
+@signed_by_carrier
+def voice() -> Response:
+    call_sid = field("CallSid", SID)
+    assert call_sid is not None
+    svc = services()
+    with svc.db.session() as s:
+        try:
+            start = calls.start_call(
+                s,
+                call_sid=call_sid,
+                dialled=request.form.get("To"),
+                caller=request.form.get("From"),
+                hash_key=svc.settings.phone_hash_key,
+            )
+        except UnknownNumber:
+            return xml(said_in(FALLBACK_LANGUAGES, "unknown_number"))
+        except CampaignClosed as closed:
+            campaign = calls.campaign_for_number(s, request.form.get("To"))
+            languages = tuple(campaign.language_list) if campaign else FALLBACK_LANGUAGES
+            log.info("call to closed campaign %s", closed)
+            return xml(said_in(languages, "closed"))
+        campaign, call = start.campaign, start.call
+        if call.language is None and len(campaign.language_list) > 1:
+            return xml(twiml.language_menu(campaign))
+        return xml(twiml.next_step(campaign, call, with_greeting=True))
+
+
+@bp.post("/language")
+@signed_by_carrier
+def language() -> Response:
+    with services().db.session() as s:
+        call, campaign = call_and_campaign(s)
+        chosen = twiml.MENU_KEYS.get(request.form.get("Digits", ""))
+        if call.language is None:
+            call.language = (
+                chosen if chosen in campaign.language_list else campaign.language_list[0]
+            )
+        return xml(twiml.next_step(campaign, call, with_greeting=True))
+
+
+@bp.post("/postcode")
+@signed_by_carrier
+def postcode() -> Response:
+    with services().db.session() as s:
+        call, campaign = call_and_campaign(s)
+        digits = request.form.get("Digits", "")
+        if call.postcode is None:
+            call.postcode_attempts += 1
+            call.postcode = parse_postcode(digits)
+            if digits in ("", "*"):
+                call.postcode_attempts = 2  # skipped: no second prompt
+        return xml(twiml.next_step(campaign, call))
+
+
+@bp.post("/declaration")
+@signed_by_carrier
+def declaration() -> Response:
+    with services().db.session() as s:
+        call, campaign = call_and_campaign(s)
+        if call.declared is None:
+            call.declared = request.form.get("Digits") == "1"
+        return xml(twiml.next_step(campaign, call))
+
+
+@bp.post("/consent")
+@signed_by_carrier
+def consent() -> Response:
+    with services().db.session() as s:
+        call, campaign = call_and_campaign(s)
+        if call.consented is None:
+            call.consented = request.form.get("Digits") == "1"
+        if not call.consented:
+            return xml(
+                twiml.spoken_goodbye("thanks", call.language or campaign.language_list[0], campaign)
+            )
+        return xml(twiml.next_step(campaign, call))
+
+
+def _register_recording() -> str | None:
+    """Store the recording named in this callback; returns its sid when there is one."""
+    recording_sid = field("RecordingSid", SID, required=False)
+    if recording_sid is None:
+        return None
+    url = field("RecordingUrl")
+    assert url is not None
+    if not url.startswith(("https://", "http://")):
+        abort(400, "malformed RecordingUrl")
+    call_sid = field("CallSid", SID)
+    assert call_sid is not None
+    svc = services()
+    with svc.db.session() as s:
+        arrival = calls.register_recording(
+            s,
+            call_sid=call_sid,
+            recording_sid=recording_sid,
+            url=url,
+            duration=int_field("RecordingDuration"),
+            dialled=request.form.get("To"),
+            caller=request.form.get("From"),
+            hash_key=svc.settings.phone_hash_key,
+        )
+        already_queued = arrival.recording.enqueued_at is not None
+    # Enqueue after the commit: the worker must find the row.
+    if not already_queued:
+        dispatch_after_commit(svc.db, svc.queue, recording_sid)
+    return recording_sid
+
+
+@bp.post("/recorded")
+@signed_by_carrier
+def recorded() -> Response:
+    """The <Record> action: the caller has finished speaking."""
+    try:
+        _register_recording()
+    except UnknownNumber:
+        abort(400, "recording for an unknown number")
+    with services().db.session() as s:
+        call, campaign = call_and_campaign(s)
+        return xml(twiml.thanks(campaign, call.language or campaign.language_list[0]))
+
+
+@bp.post("/recording-status")
+@signed_by_carrier
+def recording_status() -> Response:
+    status = request.form.get("RecordingStatus", "completed")
+    if status == "completed":
+        try:
+            _register_recording()
+        except UnknownNumber:
+            abort(400, "recording for an unknown number")
+    return Response(status=204)
+
+
+@bp.post("/status")
+@signed_by_carrier
+def status() -> Response:
+    call_sid = field("CallSid", SID)
+    call_status = field("CallStatus")
+    assert call_sid is not None and call_status is not None
+    with services().db.session() as s:
+        calls.update_call_status(
+            s, call_sid=call_sid, status=call_status, duration=int_field("CallDuration")
+        )
+    return Response(status=204)
+
+
+@bp.get("/audio/<slug>/<language>/<name>.wav")
+def prompt_audio(slug: str, language: str, name: str) -> Any:
+    """Prompt audio the carrier plays: the campaign's upload, else the shipped default."""
+    if language not in LANGUAGES or not re.fullmatch(r"[a-z_]{1,40}", name):
+        abort(404)
+    with services().db.session() as s:
+        campaign = s.query(Campaign).filter_by(slug=slug).one_or_none()
+        if campaign is not None:
+            uploaded = uploaded_prompt_path(campaign, name, language)
+            if uploaded.exists():
+                return send_file(uploaded, mimetype="audio/wav", max_age=300)
+    default = default_prompt_path(name, language)
+    if default is None:
+        abort(404)
+    return send_file(default, mimetype="audio/wav", max_age=3600)

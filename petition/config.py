@@ -1,0 +1,111 @@
+"""Settings read from the environment, in one place.
+
+Every variable is optional: with none set, the service runs on one machine with a SQLite file
+and an embedded Redis under DATA_DIR. Secrets that are not given are generated once and kept in
+DATA_DIR/secrets.json, outside the database, so a restart keeps the same keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_RECORDING_HOSTS = ("api.twilio.com",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None  # None: the program starts an embedded Redis itself
+    twilio_account_sid: str
+    twilio_auth_token: str
+    public_base_url: str | None  # None: trust the Host header (only for local use)
+    recording_hosts: tuple[str, ...]
+    whisper_model: str
+    secret_key: str
+    phone_hash_key: str
+    delete_at_carrier: bool = False
+    retention_days: int = 90
+    queue_name: str = "recordings"
+    # Seconds between download attempts inside one job; then RQ retries the job later.
+    fetch_backoff: tuple[float, ...] = (1.0, 3.0, 9.0)
+    # A job that holds a recording longer than this is presumed dead and is handed out again.
+    job_lease_seconds: int = 600
+    sweep_interval_seconds: float = 15.0
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _secrets_file(data_dir: Path) -> dict[str, str]:
+    """Generated secrets for keys the operator did not set, created once per DATA_DIR."""
+    path = data_dir / "secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+    else:
+        stored = {}
+    wanted = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+        "PHONE_HASH_KEY": lambda: secrets.token_urlsafe(32),
+        "TWILIO_ACCOUNT_SID": lambda: "AC" + secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
+    }
+    missing = {k: make() for k, make in wanted.items() if k not in stored}
+    if missing:
+        stored.update(missing)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        # Written with owner-only permissions: these keys protect callers' numbers.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh, indent=2)
+        os.replace(tmp, path)
+    return stored
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (see README for the table)."""
+    env = dict(os.environ if environ is None else environ)
+    data_dir = Path(env.get("DATA_DIR") or "./data").resolve()
+    generated = _secrets_file(data_dir)
+
+    def secret(name: str) -> str:
+        return env.get(name) or generated[name]
+
+    hosts = env.get("RECORDING_HOSTS")
+    recording_hosts = (
+        tuple(h.strip().lower() for h in hosts.split(",") if h.strip())
+        if hosts
+        else DEFAULT_RECORDING_HOSTS
+    )
+    backoff = env.get("FETCH_BACKOFF")
+    return Settings(
+        data_dir=data_dir,
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'petition.sqlite3'}",
+        redis_url=env.get("REDIS_URL") or None,
+        twilio_account_sid=secret("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=secret("TWILIO_AUTH_TOKEN"),
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        recording_hosts=recording_hosts,
+        whisper_model=env.get("WHISPER_MODEL") or "bundled",
+        secret_key=secret("SECRET_KEY"),
+        phone_hash_key=secret("PHONE_HASH_KEY"),
+        delete_at_carrier=env.get("DELETE_AT_CARRIER", "").lower() in ("1", "true", "yes"),
+        retention_days=int(env.get("RETENTION_DAYS") or 90),
+        fetch_backoff=(tuple(float(x) for x in backoff.split(",")) if backoff else (1.0, 3.0, 9.0)),
+        job_lease_seconds=int(env.get("JOB_LEASE_SECONDS") or 600),
+    )
+
+
+def embedded_redis_url(data_dir: Path) -> str:
+    """Where the embedded Redis listens when REDIS_URL is not set."""
+    return f"unix://{data_dir / 'redis.sock'}"

@@ -1,0 +1,152 @@
+"""The counting rules: what a transcribed recording becomes.
+
+The count is people who called and spoke. A name the machine could not make out does not hold
+the count back; it is flagged for a person to check. What stays out of the count until a person
+decides: withheld caller IDs, blocked numbers, and the same name from another number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+import sqlalchemy.orm as so
+
+from petition import audit
+from petition.models import BlockedNumber, Reason, Signature, SignatureState, utcnow
+from petition.names import extract_name, normalize_name, strip_hallucinations
+
+# Below this, Whisper's own confidence says a person should check the name.
+NAME_CONFIDENCE_FLOOR = 0.55
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What transcription made of a recording."""
+
+    text: str
+    speech_seconds: float
+    confidence: float
+
+
+def decide(session: so.Session, signature: Signature, heard: Heard, *, actor: str) -> Signature:
+    """Apply the counting rules to a transcribed signature and log the change."""
+    before = audit.snapshot(signature)
+    text = strip_hallucinations(heard.text)
+    signature.transcript = heard.text
+    signature.confidence = heard.confidence
+    signature.speech_seconds = heard.speech_seconds
+    call = signature.call
+    signature.postcode = call.postcode
+    if call.language:
+        signature.language = call.language
+
+    if not text:
+        _set(signature, SignatureState.REJECTED, Reason.SILENT)
+    else:
+        guess = extract_name(text, signature.language)
+        signature.name = guess.name
+        signature.name_key = normalize_name(guess.name) if guess.name else None
+        signature.name_check = not guess.clear or heard.confidence < NAME_CONFIDENCE_FLOOR
+        _count_or_hold(session, signature)
+
+    audit.record(
+        session,
+        actor=actor,
+        action="transcribed",
+        signature=signature,
+        before=before,
+        after=audit.snapshot(signature),
+    )
+    return signature
+
+
+def _set(signature: Signature, state: SignatureState, reason: Reason | None = None) -> None:
+    signature.state = state
+    signature.reason = reason
+
+
+def _count_or_hold(session: so.Session, signature: Signature) -> None:
+    if signature.caller_withheld or signature.caller_hash is None:
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.WITHHELD)
+        return
+    if _is_blocked(session, signature):
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.BLOCKED)
+        return
+    earlier = _earlier_from_same_number(session, signature)
+    if earlier is not None:
+        signature.duplicate_of_id = earlier.id
+        _set(signature, SignatureState.REJECTED, Reason.DUPLICATE)
+        return
+    same_name = _same_name_other_number(session, signature)
+    if same_name is not None:
+        signature.duplicate_of_id = same_name.id
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.POSSIBLE_DUPLICATE)
+        return
+    count(session, signature)
+
+
+def count(session: so.Session, signature: Signature) -> bool:
+    """Put a signature in the count. False if its number was counted meanwhile.
+
+    The unique (campaign, counted_key) constraint makes two workers racing on two calls from the
+    same number end with one counted and one duplicate.
+    """
+    try:
+        with session.begin_nested():
+            signature.counted_key = signature.caller_hash or f"signature:{signature.public_id}"
+            signature.state = SignatureState.COUNTED
+            signature.reason = None
+            signature.counted_at = utcnow()
+            session.flush()
+        return True
+    except sqlalchemy.exc.IntegrityError:
+        signature.counted_key = None
+        signature.counted_at = None
+        earlier = _earlier_from_same_number(session, signature)
+        signature.duplicate_of_id = earlier.id if earlier else None
+        _set(signature, SignatureState.REJECTED, Reason.DUPLICATE)
+        return False
+
+
+def _is_blocked(session: so.Session, signature: Signature) -> bool:
+    return (
+        session.scalar(
+            sa.select(BlockedNumber.id).where(
+                BlockedNumber.campaign_id == signature.campaign_id,
+                BlockedNumber.caller_hash == signature.caller_hash,
+            )
+        )
+        is not None
+    )
+
+
+def _earlier_from_same_number(session: so.Session, signature: Signature) -> Signature | None:
+    return session.scalar(
+        sa.select(Signature)
+        .where(
+            Signature.campaign_id == signature.campaign_id,
+            Signature.caller_hash == signature.caller_hash,
+            Signature.id != signature.id,
+            Signature.state.in_([SignatureState.COUNTED, SignatureState.NEEDS_REVIEW]),
+        )
+        .order_by(Signature.signed_at, Signature.id)
+        .limit(1)
+    )
+
+
+def _same_name_other_number(session: so.Session, signature: Signature) -> Signature | None:
+    if not signature.name_key or signature.name_check:
+        return None
+    return session.scalar(
+        sa.select(Signature)
+        .where(
+            Signature.campaign_id == signature.campaign_id,
+            Signature.name_key == signature.name_key,
+            Signature.id != signature.id,
+            Signature.state == SignatureState.COUNTED,
+        )
+        .order_by(Signature.signed_at, Signature.id)
+        .limit(1)
+    )

@@ -1,0 +1,237 @@
+"""Database tables (SQLAlchemy 2.x, typed).
+
+Timestamps are naive UTC everywhere (`utcnow()`), so SQLite and PostgreSQL agree.
+Caller numbers never appear in plain text: a keyed HMAC to match them, a masked form to show.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(so.DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: sa.JSON}
+
+
+class SignatureState(enum.StrEnum):
+    RECEIVED = "received"  # recording announced by the carrier, not yet transcribed
+    TRANSCRIBED = "transcribed"  # transcribed, counting decision pending (short-lived)
+    COUNTED = "counted"
+    NEEDS_REVIEW = "needs_review"  # out of the count until a person decides
+    REJECTED = "rejected"
+
+
+class Reason(enum.StrEnum):
+    SILENT = "silent"
+    DUPLICATE = "duplicate"  # the same caller number was counted before
+    POSSIBLE_DUPLICATE = "possible_duplicate"  # same name from another number
+    WITHHELD = "withheld"  # caller ID withheld: never merged, a person decides
+    BLOCKED = "blocked"
+    WITHDRAWN = "withdrawn"
+    ERASED = "erased"
+    NOT_A_NAME = "not_a_name"
+    OTHER = "other"
+
+
+class RecordingStatus(enum.StrEnum):
+    PENDING = "pending"  # to fetch and transcribe
+    DONE = "done"
+    FAILED = "failed"  # gave up; needs an operator (see last_error)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    languages: so.Mapped[str] = so.mapped_column(sa.String(32), default="nl,fr,de,en")
+    rule_key: so.Mapped[str] = so.mapped_column(sa.String(32), default="be-chamber")
+    rule_total: so.Mapped[int | None] = so.mapped_column(default=None)  # custom rules only
+    is_open: so.Mapped[bool] = so.mapped_column(default=True)
+    ask_postcode: so.Mapped[bool] = so.mapped_column(default=False)
+    ask_declaration: so.Mapped[bool] = so.mapped_column(default=False)
+    ask_consent: so.Mapped[bool] = so.mapped_column(default=False)
+    # Prompt texts that override the defaults: {"greeting": {"nl": "...", ...}, ...}
+    prompts: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    retention_days: so.Mapped[int] = so.mapped_column(default=90)
+    opened_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    closed_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    numbers: so.Mapped[list[CampaignNumber]] = so.relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+    @property
+    def language_list(self) -> list[str]:
+        return [lang for lang in self.languages.split(",") if lang]
+
+
+class CampaignNumber(Base):
+    """A phone number (E.164) that callers dial to reach a campaign."""
+
+    __tablename__ = "campaign_numbers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"))
+    number: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+
+    campaign: so.Mapped[Campaign] = so.relationship(back_populates="numbers")
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    call_sid: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    campaign_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    caller_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    caller_masked: so.Mapped[str] = so.mapped_column(sa.String(24), default="")
+    caller_withheld: so.Mapped[bool] = so.mapped_column(default=False)
+    caller_country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    postcode: so.Mapped[str | None] = so.mapped_column(sa.String(4))
+    postcode_attempts: so.Mapped[int] = so.mapped_column(default=0)
+    declared: so.Mapped[bool | None] = so.mapped_column(default=None)
+    consented: so.Mapped[bool | None] = so.mapped_column(default=None)
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="in-progress")
+    duration_seconds: so.Mapped[int | None] = so.mapped_column(default=None)
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    ended_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+
+
+class Recording(Base):
+    """One recording announced by the carrier, and the work still to do on it."""
+
+    __tablename__ = "recordings"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    recording_sid: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    call_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    url: so.Mapped[str] = so.mapped_column(sa.String(500))
+    carrier_duration: so.Mapped[int | None] = so.mapped_column(default=None)
+    status: so.Mapped[str] = so.mapped_column(
+        sa.String(16), default=RecordingStatus.PENDING, index=True
+    )
+    stage: so.Mapped[str] = so.mapped_column(sa.String(16), default="queued")
+    storage_path: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    size_bytes: so.Mapped[int | None] = so.mapped_column(default=None)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    claimed_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    claimed_until: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    enqueued_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    processed_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    deleted_at: so.Mapped[datetime | None] = so.mapped_column(default=None)  # retention
+
+    call: so.Mapped[Call] = so.relationship()
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        # The rule "one signature per caller number" is enforced by the database itself:
+        # counted_key is the caller hash while counted, NULL otherwise (NULLs never collide).
+        sa.UniqueConstraint("campaign_id", "counted_key", name="uq_signatures_counted_key"),
+        sa.Index("ix_signatures_campaign_state", "campaign_id", "state"),
+        sa.Index("ix_signatures_campaign_name_key", "campaign_id", "name_key"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    public_id: so.Mapped[str] = so.mapped_column(sa.String(16), unique=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"))
+    call_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("calls.id"), index=True)
+    recording_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("recordings.id"), unique=True)
+    state: so.Mapped[str] = so.mapped_column(sa.String(16), default=SignatureState.RECEIVED)
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    name_key: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    name_check: so.Mapped[bool] = so.mapped_column(default=False)  # a person should check it
+    transcript: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    confidence: so.Mapped[float | None] = so.mapped_column(default=None)
+    speech_seconds: so.Mapped[float | None] = so.mapped_column(default=None)
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    caller_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    caller_masked: so.Mapped[str] = so.mapped_column(sa.String(24), default="")
+    caller_withheld: so.Mapped[bool] = so.mapped_column(default=False)
+    caller_country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    postcode: so.Mapped[str | None] = so.mapped_column(sa.String(4))
+    region: so.Mapped[str] = so.mapped_column(sa.String(16), default="unknown")
+    counted_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    duplicate_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("signatures.id"))
+    signed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    counted_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    recording: so.Mapped[Recording] = so.relationship()
+    call: so.Mapped[Call] = so.relationship()
+
+
+class AuditEvent(Base):
+    """Who changed what, when: every state change by a person or by the system."""
+
+    __tablename__ = "audit_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    actor: so.Mapped[str] = so.mapped_column(sa.String(200))
+    action: so.Mapped[str] = so.mapped_column(sa.String(40))
+    campaign_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("campaigns.id"))
+    signature_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("signatures.id"), index=True
+    )
+    before: so.Mapped[dict[str, Any] | None] = so.mapped_column(default=None)
+    after: so.Mapped[dict[str, Any] | None] = so.mapped_column(default=None)
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))  # admin | reviewer | viewer
+    language: so.Mapped[str] = so.mapped_column(sa.String(2), default="en")
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the staff API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    label: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    revoked: so.Mapped[bool] = so.mapped_column(default=False)
+
+
+class BlockedNumber(Base):
+    __tablename__ = "blocked_numbers"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "caller_hash"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"))
+    caller_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    caller_masked: so.Mapped[str] = so.mapped_column(sa.String(24))
+    note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -1,0 +1,78 @@
+"""Caller numbers: normalise to E.164, recognise withheld IDs, hash and mask.
+
+A number is personal data tied to a political opinion, so it is kept only as a keyed HMAC (to
+match repeat callers) and a masked form (to show staff). The key lives outside the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import phonenumbers
+
+# What carriers send instead of a number when the caller withheld it.
+WITHHELD_NUMBERS = frozenset({"+266696687", "+7378742833", "+86282452253", "+2562533", "+8656696"})
+WITHHELD_WORDS = frozenset(
+    {"anonymous", "restricted", "private", "unknown", "unavailable", "withheld", ""}
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What we keep of a caller's number."""
+
+    hash: str | None  # None when withheld: withheld callers are never merged into one signer
+    masked: str
+    withheld: bool
+    country: str | None  # ISO 3166 alpha-2, from the number's prefix
+
+
+def normalize(raw: str, default_region: str = "BE") -> str | None:
+    """E.164 form of a number, or None when it is not a plausible phone number."""
+    try:
+        parsed = phonenumbers.parse(raw.strip(), default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_withheld(raw: str | None) -> bool:
+    if raw is None:
+        return True
+    value = raw.strip()
+    return value.lower() in WITHHELD_WORDS or value in WITHHELD_NUMBERS
+
+
+def hash_number(e164: str, key: str) -> str:
+    return hmac.new(key.encode(), e164.encode(), hashlib.sha256).hexdigest()
+
+
+def mask(e164: str) -> str:
+    """Keep the country prefix and the last two digits: +32 4•• ••• •67."""
+    parsed = phonenumbers.parse(e164)
+    prefix = f"+{parsed.country_code}"
+    national = str(parsed.national_number)
+    hidden = "•" * max(len(national) - 2, 0)
+    return f"{prefix} {hidden}{national[-2:]}"
+
+
+def identify(raw: str | None, key: str) -> Caller:
+    """Turn the carrier's `From` into what we store."""
+    if is_withheld(raw):
+        return Caller(hash=None, masked="withheld", withheld=True, country=None)
+    assert raw is not None
+    e164 = normalize(raw)
+    if e164 is None:
+        # Not a number we can match on (e.g. a SIP address): treated like a withheld ID.
+        return Caller(hash=None, masked="unrecognised", withheld=True, country=None)
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    return Caller(
+        hash=hash_number(e164, key),
+        masked=mask(e164),
+        withheld=False,
+        country=region if region and region != "ZZ" else None,
+    )

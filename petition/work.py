@@ -1,0 +1,87 @@
+"""The table of work to do: which recordings still need fetching and transcribing.
+
+The database, not the queue, is the source of truth. A recording stays `pending` until its
+signature is decided, so a lost queue entry, a dead worker or a Redis outage only delays it:
+`sweep` hands such recordings out again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from petition.models import Recording, RecordingStatus, utcnow
+
+# A recording that failed this many times is left for an operator (see `last_error`).
+MAX_ATTEMPTS = 8
+
+
+def claim(session: so.Session, recording_id: int, worker: str, lease_seconds: int) -> bool:
+    """Take a recording for one worker, atomically; False if someone else holds it."""
+    now = utcnow()
+    result = session.execute(
+        sa.update(Recording)
+        .where(
+            Recording.id == recording_id,
+            Recording.status == RecordingStatus.PENDING,
+            sa.or_(
+                Recording.claimed_by.is_(None),
+                Recording.claimed_by == worker,
+                Recording.claimed_until < now,
+            ),
+        )
+        .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(recording: Recording, *, error: str | None = None, give_up: bool = False) -> None:
+    recording.claimed_by = None
+    recording.claimed_until = None
+    if error is not None:
+        recording.last_error = error[:2000]
+    if give_up:
+        recording.status = RecordingStatus.FAILED
+        recording.stage = "failed"
+
+
+def release_dead_claims(
+    session: so.Session, *, hostname: str, is_alive: Callable[[int], bool]
+) -> int:
+    """Free recordings held by workers that are gone: expired leases, or dead local processes.
+
+    Freed recordings lose their queue entry too (`enqueued_at` cleared) so they are dispatched
+    again, even though the queue may still list the dead worker's job as started.
+    """
+    now = utcnow()
+    held = session.scalars(
+        sa.select(Recording).where(
+            Recording.status == RecordingStatus.PENDING, Recording.claimed_by.is_not(None)
+        )
+    ).all()
+    freed = 0
+    for rec in held:
+        host, _, pid = (rec.claimed_by or "").rpartition(":")
+        expired = rec.claimed_until is not None and rec.claimed_until < now
+        dead_here = host == hostname and pid.isdigit() and not is_alive(int(pid))
+        if expired or dead_here:
+            rec.claimed_by = None
+            rec.claimed_until = None
+            rec.enqueued_at = None
+            rec.stage = "queued"
+            freed += 1
+    return freed
+
+
+def pending(session: so.Session, limit: int = 500) -> Sequence[Recording]:
+    """Unclaimed pending recordings, oldest first."""
+    return session.scalars(
+        sa.select(Recording)
+        .where(Recording.status == RecordingStatus.PENDING, Recording.claimed_by.is_(None))
+        .order_by(Recording.id)
+        .limit(limit)
+    ).all()

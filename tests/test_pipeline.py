@@ -1,0 +1,168 @@
+"""A signature's whole path with the real parts: HTTP webhooks, Redis, RQ, Whisper, espeak-ng."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.serving import make_server
+
+from ivr.security import hash_token
+from ivr.simulator import simulate_call
+from petition.config import Settings
+from petition.db import Database
+from petition.models import ApiToken, Recording, Signature
+from tests.conftest import CAMPAIGN_NUMBER, make_settings, run_worker
+from workers import queue as work_queue
+
+pytestmark = [pytest.mark.whisper, pytest.mark.usefixtures("campaign")]
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    # The path through Whisper is slow; SQLite here, both databases in the faster tests.
+    return f"sqlite:///{tmp_path / 'petition.sqlite3'}"
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app on a real HTTP port, as the carrier reaches it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def call(settings: Settings, live_url: str, wav: Path, caller: str = "+32470111222", **kw: Any):  # type: ignore[no-untyped-def]
+    return simulate_call(
+        settings, base_url=live_url, dialled=CAMPAIGN_NUMBER, caller=caller, language="fr", wav=wav, **kw
+    )
+
+
+def signature_for(db: Database, recording_sid: str | None) -> Signature:
+    with db.session() as s:
+        sig = s.scalar(
+            sa.select(Signature).join(Recording).where(Recording.recording_sid == recording_sid)
+        )
+        assert sig is not None
+        return sig
+
+
+def test_french_caller_is_counted_with_the_right_name_in_stats_and_csv(
+    settings: Settings, db: Database, live_url: str, client, transcriber, speech  # type: ignore[no-untyped-def]
+) -> None:
+    sim = call(settings, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
+    run_worker(settings, transcriber)
+    sig = signature_for(db, sim.recording_sid)
+    assert sig.state == "counted"
+    assert sig.name == "Sophie Dubois"
+    with db.session() as s:
+        s.add(ApiToken(token_hash=hash_token("tok"), role="viewer"))
+    headers = {"Authorization": "Bearer tok"}
+    stats = client.get("/api/campaigns/glenn/stats", headers=headers).get_json()
+    assert stats["signatures"] == 1 and stats["calls"] == 1 and stats["by_language"] == {"fr": 1}
+    body = client.get("/api/campaigns/glenn/signatures.csv", headers=headers).data.decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [r["name"] for r in rows] == ["Sophie Dubois"]
+    assert "470111222" not in body
+
+
+def test_silent_recording_is_rejected_as_silent(
+    settings: Settings, db: Database, live_url: str, transcriber, silence  # type: ignore[no-untyped-def]
+) -> None:
+    sim = call(settings, live_url, silence(4.0), wait_for_fetch=0)
+    run_worker(settings, transcriber)
+    sig = signature_for(db, sim.recording_sid)
+    assert (sig.state, sig.reason, sig.name) == ("rejected", "silent", None)
+
+
+def test_recording_host_outside_the_allowed_list_is_refused(
+    tmp_path: Path, database_url: str, redis_url: str, db: Database, live_url: str, transcriber, speech  # type: ignore[no-untyped-def]
+) -> None:
+    strict = make_settings(tmp_path, database_url, redis_url, RECORDING_HOSTS="api.twilio.com")
+    sim = call(strict, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
+    run_worker(strict, transcriber)
+    assert sim.recording_fetches == 0
+    with db.session() as s:
+        rec = s.scalar(sa.select(Recording).where(Recording.recording_sid == sim.recording_sid))
+        assert rec is not None and rec.status == "failed"
+        assert "RECORDING_HOSTS" in (rec.last_error or "")
+    assert signature_for(db, sim.recording_sid).state == "received"
+
+
+def test_download_that_fails_twice_then_succeeds_is_counted_once(
+    settings: Settings, db: Database, live_url: str, transcriber, speech  # type: ignore[no-untyped-def]
+) -> None:
+    wav = speech("Je m'appelle Sophie Dubois", "fr")
+    sim = call(settings, live_url, wav, fail_first_downloads=2, wait_for_fetch=0)
+    run_worker(settings, transcriber)
+    assert signature_for(db, sim.recording_sid).state == "counted"
+    with db.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Signature)) == 1
+
+
+def test_work_stored_while_redis_was_down_is_done_once_it_is_back(
+    settings: Settings, db: Database, app: Flask, live_url: str, transcriber, speech  # type: ignore[no-untyped-def]
+) -> None:
+    from rq import Queue
+
+    svc = app.extensions["petition"]
+    svc._queue = Queue(settings.queue_name, connection=work_queue.connect("redis://127.0.0.1:1/0"))
+    sim = call(settings, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
+    run_worker(settings, transcriber)  # nothing queued: Redis was down for the webhook
+    assert signature_for(db, sim.recording_sid).state == "received"
+    live = Queue(settings.queue_name, connection=work_queue.connect(settings.redis_url or ""))
+    assert work_queue.sweep(db, live) == 1
+    run_worker(settings, transcriber)
+    assert signature_for(db, sim.recording_sid).state == "counted"
+
+
+def test_worker_killed_mid_transcription_loses_nothing(
+    settings: Settings, db: Database, live_url: str, transcriber, speech, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    sim = call(settings, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
+    env = {
+        **os.environ,
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "RECORDING_HOSTS": "127.0.0.1",
+        "WHISPER_MODEL": settings.whisper_model,
+    }
+    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed below)
+    worker = subprocess.Popen([sys.executable, "-m", "ivr.cli", "worker"], env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 120
+        stage = None
+        while time.monotonic() < deadline and stage != "transcribing":
+            with db.session() as s:
+                stage = s.scalar(sa.select(Recording.stage).where(Recording.recording_sid == sim.recording_sid))
+            time.sleep(0.02)
+        assert stage == "transcribing", (tmp_path / "worker.log").read_text()
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        log.close()
+    assert signature_for(db, sim.recording_sid).state == "received"
+    # A new worker starts: its first sweep finds the dead worker's recording and queues it again.
+    restarted = subprocess.run(
+        [sys.executable, "-m", "ivr.cli", "worker", "--burst"], env=env, capture_output=True, timeout=240
+    )
+    assert restarted.returncode == 0, restarted.stderr.decode()[-2000:]
+    sig = signature_for(db, sim.recording_sid)
+    assert sig.state == "counted" and sig.name == "Sophie Dubois"

@@ -1,0 +1,211 @@
+"""The carrier's view: signed webhooks in, TwiML out, parsed as XML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+import sqlalchemy as sa
+
+from petition.db import Database
+from petition.models import Call, Campaign, Recording, Signature
+from tests.conftest import Carrier, add_campaign, call_params
+
+pytestmark = pytest.mark.usefixtures("campaign")
+
+
+def twiml(response) -> ET.Element:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.data
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(response.data)  # noqa: S314 (our own service's answer)
+    assert root.tag == "Response"
+    return root
+
+
+def test_voice_webhook_offers_a_keypad_language_menu(carrier: Carrier) -> None:
+    root = twiml(carrier.post("/ivr/voice", call_params("CA1")))
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("numDigits") == "1"
+    assert gather.get("action", "").endswith("/ivr/language")
+    assert len(list(gather)) == 4  # one line per campaign language
+    assert root.find("Redirect") is not None  # no key pressed: carry on in the first language
+
+
+def test_choosing_french_plays_the_message_then_records_after_a_beep(carrier: Carrier, db: Database) -> None:
+    carrier.post("/ivr/voice", call_params("CA2"))
+    root = twiml(carrier.post("/ivr/language", call_params("CA2", Digits="2")))
+    verbs = [el.tag for el in root]
+    assert verbs[0] in ("Play", "Say")
+    assert "fr" in (root[0].text or "") or root[0].get("language") == "fr-FR"
+    record = root.find("Record")
+    assert record is not None
+    assert record.get("maxLength") == "10"
+    assert int(record.get("timeout", "0")) <= 5
+    assert record.get("trim") == "trim-silence"
+    assert record.get("finishOnKey") == "#"
+    assert record.get("playBeep") == "true"
+    assert record.get("action", "").endswith("/ivr/recorded")
+    assert record.get("recordingStatusCallback", "").endswith("/ivr/recording-status")
+    assert verbs.index("Record") > 0 and verbs[-1] == "Hangup"
+    with db.session() as s:
+        assert s.scalar(sa.select(Call.language).where(Call.call_sid == "CA2")) == "fr"
+
+
+def test_greeting_audio_is_served_by_the_app(carrier: Carrier, client) -> None:  # type: ignore[no-untyped-def]
+    carrier.post("/ivr/voice", call_params("CA3"))
+    root = twiml(carrier.post("/ivr/language", call_params("CA3", Digits="1")))
+    play = root.find("Play")
+    assert play is not None and play.text
+    path = play.text.removeprefix("https://petition.example.org")
+    audio = client.get(path)
+    assert audio.status_code == 200
+    assert audio.data[:4] == b"RIFF"
+
+
+def test_campaign_text_without_recorded_audio_is_spoken_in_the_callers_language(
+    carrier: Carrier, db: Database
+) -> None:
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign))
+        assert c is not None
+        c.prompts = {"greeting": {"de": "Hallo, dies ist unsere Petition."}}
+    carrier.post("/ivr/voice", call_params("CA4"))
+    root = twiml(carrier.post("/ivr/language", call_params("CA4", Digits="3")))
+    say = root.find("Say")
+    assert say is not None
+    assert say.get("language") == "de-DE"
+    assert say.text == "Hallo, dies ist unsere Petition."
+
+
+def test_single_language_campaign_skips_the_menu(carrier: Carrier, db: Database) -> None:
+    add_campaign(db, slug="solo", number="+3220000002", languages="nl")
+    params = call_params("CA5")
+    params["To"] = "+3220000002"
+    root = twiml(carrier.post("/ivr/voice", params))
+    assert root.find("Gather") is None
+    assert root.find("Record") is not None
+
+
+def test_unknown_number_hears_a_short_message_and_is_hung_up(carrier: Carrier) -> None:
+    params = call_params("CA6")
+    params["To"] = "+3229999999"
+    root = twiml(carrier.post("/ivr/voice", params))
+    assert [el.tag for el in root][-1] == "Hangup"
+    assert root.find("Record") is None and root.find("Gather") is None
+
+
+def test_closed_campaign_hears_a_short_message_and_is_hung_up(carrier: Carrier, db: Database) -> None:
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign))
+        assert c is not None
+        c.is_open = False
+    root = twiml(carrier.post("/ivr/voice", call_params("CA7")))
+    assert [el.tag for el in root][-1] == "Hangup"
+    assert root.find("Record") is None
+
+
+def test_forged_signature_is_refused_with_403(carrier: Carrier) -> None:
+    params = call_params("CA8")
+    forged = Carrier(carrier.client, token="not-the-real-token")
+    assert forged.post("/ivr/voice", params).status_code == 403
+
+
+def test_missing_signature_is_refused_with_403(carrier: Carrier) -> None:
+    assert carrier.post("/ivr/voice", call_params("CA9"), sign=False).status_code == 403
+
+
+def test_signature_for_other_parameters_is_refused(carrier: Carrier) -> None:
+    params = call_params("CA10")
+    signature = carrier.validator.compute_signature("https://petition.example.org/ivr/voice", params)
+    tampered = {**params, "From": "+32470999999"}
+    response = carrier.client.post("/ivr/voice", data=tampered, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_every_webhook_checks_the_signature(carrier: Carrier) -> None:
+    for path in ("/ivr/language", "/ivr/recorded", "/ivr/recording-status", "/ivr/status", "/ivr/postcode"):
+        assert carrier.post(path, call_params("CA11"), sign=False).status_code == 403, path
+
+
+def test_signed_but_malformed_webhook_gets_400(carrier: Carrier) -> None:
+    params = call_params("CA12")
+    del params["CallSid"]
+    assert carrier.post("/ivr/voice", params).status_code == 400
+    bad = call_params("CA12", RecordingSid="RE1", RecordingUrl="ftp://x/y")
+    assert carrier.post("/ivr/recording-status", bad).status_code == 400
+    weird = call_params("CA 12 <script>")
+    assert carrier.post("/ivr/voice", weird).status_code == 400
+
+
+def test_repeated_voice_webhook_keeps_one_call(carrier: Carrier, db: Database) -> None:
+    for _ in range(3):
+        twiml(carrier.post("/ivr/voice", call_params("CA13")))
+    with db.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Call)) == 1
+
+
+def _recording(call_sid: str, rec_sid: str, **extra: str) -> dict[str, str]:
+    return call_params(
+        call_sid,
+        RecordingSid=rec_sid,
+        RecordingUrl=f"https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/{rec_sid}",
+        RecordingDuration="3",
+        **extra,
+    )
+
+
+def test_duplicated_and_out_of_order_recording_callbacks_make_one_signature(
+    carrier: Carrier, db: Database
+) -> None:
+    # The status callback first, twice, then the record action, then the voice webhook late.
+    status = _recording("CA14", "RE14", RecordingStatus="completed")
+    assert carrier.post("/ivr/recording-status", status).status_code == 204
+    assert carrier.post("/ivr/recording-status", status).status_code == 204
+    twiml(carrier.post("/ivr/recorded", _recording("CA14", "RE14", Digits="hangup")))
+    twiml(carrier.post("/ivr/voice", call_params("CA14")))
+    with db.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Recording)) == 1
+        assert s.scalar(sa.select(sa.func.count()).select_from(Signature)) == 1
+        assert s.scalar(sa.select(sa.func.count()).select_from(Call)) == 1
+
+
+def test_record_action_thanks_the_caller_and_hangs_up(carrier: Carrier) -> None:
+    carrier.post("/ivr/voice", call_params("CA15"))
+    carrier.post("/ivr/language", call_params("CA15", Digits="4"))
+    root = twiml(carrier.post("/ivr/recorded", _recording("CA15", "RE15")))
+    assert [el.tag for el in root] [-1] == "Hangup"
+    assert root[0].tag in ("Play", "Say")
+
+
+def test_late_in_progress_status_does_not_undo_completed(carrier: Carrier, db: Database) -> None:
+    carrier.post("/ivr/voice", call_params("CA16"))
+    assert carrier.post("/ivr/status", call_params("CA16", CallStatus="completed", CallDuration="31")).status_code == 204
+    carrier.post("/ivr/status", call_params("CA16", CallStatus="in-progress"))
+    with db.session() as s:
+        call = s.scalar(sa.select(Call).where(Call.call_sid == "CA16"))
+        assert call is not None and call.status == "completed" and call.duration_seconds == 31
+
+
+def test_recording_is_stored_even_when_redis_is_down(
+    carrier: Carrier, db: Database, app
+) -> None:  # type: ignore[no-untyped-def]
+    from rq import Queue
+
+    from workers.queue import connect
+
+    svc = app.extensions["petition"]
+    svc._queue = Queue("recordings", connection=connect("redis://127.0.0.1:1/0"))
+    carrier.post("/ivr/voice", call_params("CA17"))
+    twiml(carrier.post("/ivr/recorded", _recording("CA17", "RE17")))
+    with db.session() as s:
+        rec = s.scalar(sa.select(Recording).where(Recording.recording_sid == "RE17"))
+        assert rec is not None and rec.enqueued_at is None and rec.status == "pending"
+
+
+def test_stack_trace_never_reaches_the_caller(carrier: Carrier, app) -> None:  # type: ignore[no-untyped-def]
+    app.extensions["petition"].db.engine.dispose()
+    app.extensions["petition"].db.sessionmaker.configure(bind=None)
+    root = twiml(carrier.post("/ivr/voice", call_params("CA18")))
+    assert [el.tag for el in root][-1] == "Hangup"
+    assert b"Traceback" not in ET.tostring(root)

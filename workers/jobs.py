@@ -1,0 +1,108 @@
+"""RQ jobs: thin functions that fetch, transcribe and hand the result to the domain."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+from petition import work
+from petition.counting import Heard, decide
+from petition.models import Recording, RecordingStatus, Signature, utcnow
+from workers import context
+from workers.fetch import DownloadFailed, HostNotAllowed, download, media_url
+
+log = logging.getLogger(__name__)
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_recording(recording_sid: str) -> str:
+    """Fetch, store, transcribe and count one recording. Safe to run twice."""
+    ctx = context.current()
+    settings, db = ctx.settings, ctx.db
+    me = worker_identity()
+    with db.session() as s:
+        rec = s.scalar(sa.select(Recording).where(Recording.recording_sid == recording_sid))
+        if rec is None or rec.status != RecordingStatus.PENDING:
+            return "nothing to do"
+        if not work.claim(s, rec.id, me, settings.job_lease_seconds):
+            return "held by another worker"
+        s.refresh(rec)
+        rec.attempts += 1
+        rec.stage = "fetching"
+        language = rec.call.language
+        path = Path(rec.storage_path) if rec.storage_path else None
+        url, campaign_id, rec_id = rec.url, rec.campaign_id, rec.id
+
+    if path is None or not path.exists():
+        dest = settings.recordings_dir / str(campaign_id) / f"{recording_sid}.wav"
+        try:
+            got = download(
+                media_url(url),
+                dest,
+                allowed_hosts=settings.recording_hosts,
+                auth=(settings.twilio_account_sid, settings.twilio_auth_token),
+                backoff=settings.fetch_backoff,
+            )
+        except HostNotAllowed as exc:
+            _give_up(rec_id, str(exc))
+            log.error("refused %s: %s", recording_sid, exc)
+            return "refused"
+        except DownloadFailed as exc:
+            _release(rec_id, str(exc))
+            raise
+        path = got.path
+        with db.session() as s:
+            rec = s.get_one(Recording, rec_id)
+            rec.storage_path, rec.sha256, rec.size_bytes = str(got.path), got.sha256, got.size
+            rec.stage = "transcribing"
+
+    transcript = ctx.transcriber.transcribe(path, language)
+
+    with db.session() as s:
+        rec = s.get_one(Recording, rec_id)
+        if rec.claimed_by != me:
+            return "lost the claim while transcribing"
+        signature = s.scalar(sa.select(Signature).where(Signature.recording_id == rec_id))
+        assert signature is not None
+        decide(
+            s,
+            signature,
+            Heard(transcript.text, transcript.speech_seconds, transcript.confidence),
+            actor="worker",
+        )
+        rec.status = RecordingStatus.DONE
+        rec.stage = "done"
+        rec.processed_at = utcnow()
+        rec.last_error = None
+        work.release(rec)
+        outcome = f"{signature.state}" + (f" ({signature.reason})" if signature.reason else "")
+
+    if settings.delete_at_carrier:
+        _delete_at_carrier(url, settings.twilio_account_sid, settings.twilio_auth_token)
+    return outcome
+
+
+def _give_up(rec_id: int, error: str) -> None:
+    with context.current().db.session() as s:
+        work.release(s.get_one(Recording, rec_id), error=error, give_up=True)
+
+
+def _release(rec_id: int, error: str) -> None:
+    with context.current().db.session() as s:
+        work.release(s.get_one(Recording, rec_id), error=error)
+
+
+def _delete_at_carrier(url: str, sid: str, token: str) -> None:
+    """Our copy is stored: remove the carrier's, so the voice lives in one place only."""
+    try:
+        requests.delete(url.removesuffix(".wav"), auth=(sid, token), timeout=10)
+    except requests.RequestException as exc:  # the retention sweep will try again
+        log.warning("could not delete %s at the carrier: %s", url, exc)
