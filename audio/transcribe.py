@@ -12,10 +12,11 @@ from faster_whisper.vad import VadOptions
 
 from petition.names import strip_hallucinations
 
-# Tuned for 1-10 s of 8 kHz telephone audio holding a name. Narrowband speech scores lower in
-# Silero VAD than studio speech, hence a threshold under the default 0.5; a short name ("Jan")
-# lasts about 250 ms, so only blips under 100 ms are thrown out; generous padding keeps soft
-# first and last consonants that the model needs to spell the name.
+# Tuned for 1-10 s of 8 kHz telephone audio holding a name. Narrowband speech scores a little
+# lower in Silero VAD than wideband speech, and a name cut away costs more than a cough let
+# through (Whisper's no-speech rule and the hallucination filter still catch that), hence a
+# threshold under the default 0.5. A short name ("Jan") lasts about 250 ms, so only blips under
+# 100 ms are thrown out; generous padding keeps the soft first and last consonants.
 VAD_OPTIONS = VadOptions(
     threshold=0.4,
     min_speech_duration_ms=100,
@@ -54,7 +55,9 @@ class Transcriber:
         cpu_threads=0 lets CTranslate2 pick (all cores).
         """
         self.model_name = model
-        self._model = WhisperModel(model, device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+        self._model = WhisperModel(
+            model, device="cpu", compute_type="int8", cpu_threads=cpu_threads
+        )
         # One decode at a time: several threads would only fight over the same cores.
         self._lock = threading.Lock()
 
@@ -62,13 +65,17 @@ class Transcriber:
         """Transcribe one recording; language ("nl", "fr", "de", "en") is a hint, None to detect.
 
         Segments Whisper itself marks as non-speech, and known hallucinations ("Thanks for
-        watching"), are left out of the text and the confidence.
+        watching"), are left out of the text and the confidence. So text can be empty while
+        speech_seconds is not: someone spoke, but nothing usable was made of it.
         """
         with self._lock:
             segments, info = self._model.transcribe(
                 str(wav_path),
                 language=language,
                 beam_size=5,
+                # No fallback to sampling at higher temperatures: on a short name it only adds
+                # seconds and randomness, rarely a better spelling; a low confidence says enough.
+                temperature=0.0,
                 # Each recording stands alone; earlier text would only invite repetition loops.
                 condition_on_previous_text=False,
                 vad_filter=True,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import platform
 import os
+import platform
 
 from bench import transcription, webhooks
 
@@ -15,7 +15,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     if args.only in (None, "webhooks"):
         webhooks.run(calls=args.calls, database_url=args.database_url)
     if args.only in (None, "transcription"):

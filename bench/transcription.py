@@ -36,5 +36,7 @@ def run() -> None:
             result = transcriber.transcribe(wav, lang)
             times.append(time.perf_counter() - t0)
         print(f"  {lang}: {text!r} -> {result.text!r} ({result.duration_seconds:.1f} s audio)")
-    print(f"  seconds per recording: median {statistics.median(times):.2f}, max {max(times):.2f} "
-          f"({len(times)} runs)")
+    print(
+        f"  seconds per recording: median {statistics.median(times):.2f}, max {max(times):.2f} "
+        f"({len(times)} runs)"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, jsonify
 
 from ivr.app import services
@@ -15,7 +16,7 @@ from petition.stats import campaign_stats
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
-def campaign_or_404(s, slug: str) -> Campaign:  # type: ignore[no-untyped-def]
+def campaign_or_404(s: so.Session, slug: str) -> Campaign:
     campaign = s.query(Campaign).filter_by(slug=slug).one_or_none()
     if campaign is None:
         abort(404)

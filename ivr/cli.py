@@ -9,6 +9,8 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -244,24 +246,124 @@ def token_create(role: str, label: str) -> None:
 
 @main.command()
 @click.option("--campaign", "slug", required=True)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export(slug: str, fmt: str, out: Path) -> None:
-    """Export the counted signatures (no phone numbers)."""
-    from petition.export import counted_rows, write_csv, write_json
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "pdf"]), default=None)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--bundle",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write PDF, CSV, JSON, the recordings and manifest.json into this folder.",
+)
+@click.option(
+    "--no-recordings",
+    is_flag=True,
+    help="With --bundle: list each recording's SHA-256 but leave the audio out.",
+)
+def export(
+    slug: str, fmt: str | None, out: Path | None, bundle: Path | None, no_recordings: bool
+) -> None:
+    """Export the counted signatures (no phone numbers).
 
-    db = _db(_settings())
+    Either one file (--format csv|json|pdf --out FILE) or the full set for parliament with a
+    manifest of SHA-256 hashes (--bundle DIR); check a bundle with `petition verify DIR`.
+    """
+    from petition.errors import PetitionError
+    from petition.export import counted_rows, write_csv, write_json
+    from petition.manifest import sha256_file, write_export
+    from petition.report import write_pdf
+
+    if bundle is None and (fmt is None or out is None):
+        raise click.UsageError("give --format and --out, or --bundle DIR")
+    if bundle is not None and (fmt is not None or out is not None):
+        raise click.UsageError("--bundle writes every format: leave out --format and --out")
+    settings = _settings()
+    db = _db(settings)
     with db.session() as s:
+        _read_one_snapshot(s)
         c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
         if c is None:
             raise click.ClickException(f"no campaign {slug}")
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            n = (
-                write_csv(counted_rows(s, c), fh)
-                if fmt == "csv"
-                else write_json(c, counted_rows(s, c), fh)
-            )
+        try:
+            if bundle is not None:
+                with _progress_bar("exporting") as progress:
+                    manifest_path = write_export(
+                        s,
+                        c,
+                        bundle,
+                        recordings_root=settings.recordings_dir,
+                        progress_cb=progress,
+                        include_recordings=not no_recordings,
+                    )
+                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+                kept = manifest["recordings_summary"]
+                click.echo(
+                    f"{manifest['signatures']} signatures written to {bundle}: "
+                    f"{', '.join(manifest['files'])}, {kept['bundled']} recordings"
+                )
+                for state in ("not_bundled", "deleted", "missing"):
+                    if kept[state]:
+                        click.echo(f"recordings {state.replace('_', ' ')}: {kept[state]}", err=True)
+                click.echo(f"manifest.json SHA-256: {sha256_file(manifest_path)}")
+                return
+            assert out is not None
+            # Written beside the target and renamed: a failed export leaves no half file.
+            part = out.with_name(out.name + ".part")
+            try:
+                if fmt == "pdf":
+                    with _progress_bar("writing PDF") as progress, open(part, "wb") as bfh:
+                        n = write_pdf(s, c, bfh, progress_cb=progress)
+                else:
+                    with open(part, "w", encoding="utf-8", newline="") as fh:
+                        n = (
+                            write_csv(counted_rows(s, c), fh)
+                            if fmt == "csv"
+                            else write_json(c, counted_rows(s, c), fh)
+                        )
+                part.replace(out)
+            finally:
+                part.unlink(missing_ok=True)
+        except PetitionError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"{n} signatures written to {out}")
+
+
+def _read_one_snapshot(session: sa.orm.Session) -> None:
+    """On PostgreSQL, read every query of an export from one snapshot, so the files agree.
+
+    SQLite has no such mode through its driver; there the export checks its counts instead
+    and fails (ExportChanged) if a signature was counted meanwhile.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on stderr, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        yield update
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def verify(folder: Path) -> None:
+    """Check an export folder against its manifest.json; exit 1 on any problem."""
+    from petition.manifest import verify_export
+
+    problems = verify_export(folder)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
+    click.echo("OK")
 
 
 @main.command("simulate-call")
@@ -296,7 +398,7 @@ def simulate_call_cmd(
     wait_seconds: float,
 ) -> None:
     """Call the local service like the carrier would, with a synthesized voice."""
-    from ivr.simulator import simulate_call, synthesize_to_temp
+    from ivr.simulator import RecordingServer, simulate_call, synthesize_to_temp
 
     settings = _settings()
     db = _db(settings)
@@ -316,15 +418,17 @@ def simulate_call_cmd(
     caller = caller or f"+32470{secrets.randbelow(10**6):06d}"
     wav = synthesize_to_temp(text, language)
     click.echo(f"calling {dialled} from {caller}, saying in {language}: {text}")
-    call = simulate_call(
-        settings,
-        base_url=base_url,
-        dialled=dialled,
-        caller=caller,
-        language=language,
-        wav=wav,
-        postcode=postcode,
-    )
+    with RecordingServer(wav, settings.twilio_account_sid, settings.twilio_auth_token) as server:
+        call = simulate_call(
+            settings,
+            base_url=base_url,
+            dialled=dialled,
+            caller=caller,
+            language=language,
+            server=server,
+            postcode=postcode,
+            wait_for_fetch=wait_seconds,
+        )
     for line in call.transcript:
         click.echo(f"  {line}")
     if not call.recording_sid or wait_seconds <= 0:

@@ -32,7 +32,6 @@ class SimulatedCall:
     call_sid: str
     recording_sid: str | None = None
     transcript: list[str] = field(default_factory=list)  # what the caller heard / did
-    recording_fetches: int = 0
 
 
 class RecordingServer:
@@ -119,12 +118,14 @@ def simulate_call(
     dialled: str,
     caller: str,
     language: str,
-    wav: Path,
+    server: RecordingServer,
     postcode: str | None = None,
-    fail_first_downloads: int = 0,
     wait_for_fetch: float = 60.0,
 ) -> SimulatedCall:
-    """Drive one complete call; returns once the service has fetched the recording."""
+    """Drive one complete call, its recording served by `server`.
+
+    Waits up to `wait_for_fetch` seconds for the service to fetch the recording (0: not at all).
+    """
     carrier = Carrier(settings, base_url)
     call = SimulatedCall(call_sid=new_sid("CA"))
     base = {
@@ -135,26 +136,22 @@ def simulate_call(
         "Direction": "inbound",
         "ApiVersion": "2010-04-01",
     }
-    with RecordingServer(
-        wav, settings.twilio_account_sid, settings.twilio_auth_token, fail_first_downloads
-    ) as server:
-        todo: list[Request] = [("/ivr/voice", {**base, "CallStatus": "ringing"})]
-        for _step in range(20):
-            responses = [carrier.post(url, params) for url, params in todo]
-            for resp in responses:
-                resp.raise_for_status()
-            # The first request's answer is the TwiML the caller hears next.
-            todo = _follow(responses[0].text, call, base, language, postcode, server, settings)
-            if not todo:
-                break
-        carrier.post(
-            "/ivr/status", {**base, "CallStatus": "completed", "CallDuration": "25"}
-        ).raise_for_status()
-        if call.recording_sid:
-            deadline = time.monotonic() + wait_for_fetch
-            while server.served == 0 and time.monotonic() < deadline:
-                time.sleep(0.1)
-        call.recording_fetches = server.requests
+    todo: list[Request] = [("/ivr/voice", {**base, "CallStatus": "ringing"})]
+    for _step in range(20):
+        responses = [carrier.post(url, params) for url, params in todo]
+        for resp in responses:
+            resp.raise_for_status()
+        # The first request's answer is the TwiML the caller hears next.
+        todo = _follow(responses[0].text, call, base, language, postcode, server, settings)
+        if not todo:
+            break
+    carrier.post(
+        "/ivr/status", {**base, "CallStatus": "completed", "CallDuration": "25"}
+    ).raise_for_status()
+    if call.recording_sid:
+        deadline = time.monotonic() + wait_for_fetch
+        while server.served == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
     return call
 
 

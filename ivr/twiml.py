@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from audio.prompt_texts import LANGUAGES, prompt_text
-from audio.prompts import default_prompt_path
+from typing import Any
+
 from flask import url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from audio.prompt_texts import LANGUAGES, prompt_text
+from audio.prompts import default_prompt_path
 from ivr.app import services
 from petition.models import Call, Campaign
 
@@ -19,7 +21,7 @@ RECORD_MAX_SECONDS = 10
 RECORD_SILENCE_TIMEOUT = 3
 
 
-def absolute(endpoint: str, **values: str) -> str:
+def absolute(endpoint: str, **values: Any) -> str:
     base = services().settings.public_base_url
     if base:
         return base + url_for(endpoint, **values)

@@ -115,7 +115,9 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def add_campaign(db: Database, slug: str = "glenn", number: str = CAMPAIGN_NUMBER, **fields: Any) -> int:
+def add_campaign(
+    db: Database, slug: str = "glenn", number: str = CAMPAIGN_NUMBER, **fields: Any
+) -> int:
     with db.session() as s:
         c = Campaign(
             slug=slug,
@@ -144,7 +146,9 @@ class Carrier:
     def post(self, path: str, params: dict[str, str], *, sign: bool = True) -> TestResponse:
         headers = {}
         if sign:
-            headers["X-Twilio-Signature"] = self.validator.compute_signature(PUBLIC_BASE_URL + path, params)
+            headers["X-Twilio-Signature"] = self.validator.compute_signature(
+                PUBLIC_BASE_URL + path, params
+            )
         return self.client.post(path, data=params, headers=headers)
 
 

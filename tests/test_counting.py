@@ -40,7 +40,12 @@ def arrive(db: Database, caller: str) -> int:
 def hear(db: Database, signature_id: int, text: str, confidence: float = 0.9) -> Signature:
     with db.session() as s:
         sig = s.get_one(Signature, signature_id)
-        decide(s, sig, Heard(text=text, speech_seconds=1.5 if text else 0.0, confidence=confidence), actor="test")
+        decide(
+            s,
+            sig,
+            Heard(text=text, speech_seconds=1.5 if text else 0.0, confidence=confidence),
+            actor="test",
+        )
         return sig
 
 

@@ -11,8 +11,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,11 +20,11 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from ivr.security import hash_token
-from ivr.simulator import simulate_call
+from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
 from petition.config import Settings
 from petition.db import Database
 from petition.models import ApiToken, Recording, Signature
-from tests.conftest import CAMPAIGN_NUMBER, make_settings, run_worker
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, make_settings, run_worker
 from workers import queue as work_queue
 
 pytestmark = [pytest.mark.whisper, pytest.mark.usefixtures("campaign")]
@@ -46,10 +46,21 @@ def live_url(app: Flask) -> Iterator[str]:
     server.shutdown()
 
 
-def call(settings: Settings, live_url: str, wav: Path, caller: str = "+32470111222", **kw: Any):  # type: ignore[no-untyped-def]
-    return simulate_call(
-        settings, base_url=live_url, dialled=CAMPAIGN_NUMBER, caller=caller, language="fr", wav=wav, **kw
-    )
+@contextmanager
+def phone(
+    settings: Settings, live_url: str, wav: Path, fail_first: int = 0
+) -> Iterator[SimulatedCall]:
+    """A call from a Belgian mobile, its recording served (over HTTP) until the block ends."""
+    with RecordingServer(wav, ACCOUNT_SID, AUTH_TOKEN, fail_first=fail_first) as server:
+        yield simulate_call(
+            settings,
+            base_url=live_url,
+            dialled=CAMPAIGN_NUMBER,
+            caller="+32470111222",
+            language="fr",
+            server=server,
+            wait_for_fetch=0,
+        )
 
 
 def signature_for(db: Database, recording_sid: str | None) -> Signature:
@@ -61,11 +72,19 @@ def signature_for(db: Database, recording_sid: str | None) -> Signature:
         return sig
 
 
+SOPHIE = "Je m'appelle Sophie Dubois"
+
+
 def test_french_caller_is_counted_with_the_right_name_in_stats_and_csv(
-    settings: Settings, db: Database, live_url: str, client, transcriber, speech  # type: ignore[no-untyped-def]
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    client,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
 ) -> None:
-    sim = call(settings, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
-    run_worker(settings, transcriber)
+    with phone(settings, live_url, speech(SOPHIE, "fr")) as sim:
+        run_worker(settings, transcriber)
     sig = signature_for(db, sim.recording_sid)
     assert sig.state == "counted"
     assert sig.name == "Sophie Dubois"
@@ -81,21 +100,40 @@ def test_french_caller_is_counted_with_the_right_name_in_stats_and_csv(
 
 
 def test_silent_recording_is_rejected_as_silent(
-    settings: Settings, db: Database, live_url: str, transcriber, silence  # type: ignore[no-untyped-def]
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    transcriber,
+    silence,  # type: ignore[no-untyped-def]
 ) -> None:
-    sim = call(settings, live_url, silence(4.0), wait_for_fetch=0)
-    run_worker(settings, transcriber)
+    with phone(settings, live_url, silence(4.0)) as sim:
+        run_worker(settings, transcriber)
     sig = signature_for(db, sim.recording_sid)
     assert (sig.state, sig.reason, sig.name) == ("rejected", "silent", None)
 
 
 def test_recording_host_outside_the_allowed_list_is_refused(
-    tmp_path: Path, database_url: str, redis_url: str, db: Database, live_url: str, transcriber, speech  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    database_url: str,
+    redis_url: str,
+    db: Database,
+    live_url: str,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
 ) -> None:
     strict = make_settings(tmp_path, database_url, redis_url, RECORDING_HOSTS="api.twilio.com")
-    sim = call(strict, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
-    run_worker(strict, transcriber)
-    assert sim.recording_fetches == 0
+    with RecordingServer(speech(SOPHIE, "fr"), ACCOUNT_SID, AUTH_TOKEN) as server:
+        sim = simulate_call(
+            strict,
+            base_url=live_url,
+            dialled=CAMPAIGN_NUMBER,
+            caller="+32470111222",
+            language="fr",
+            server=server,
+            wait_for_fetch=0,
+        )
+        run_worker(strict, transcriber)
+        assert server.requests == 0
     with db.session() as s:
         rec = s.scalar(sa.select(Recording).where(Recording.recording_sid == sim.recording_sid))
         assert rec is not None and rec.status == "failed"
@@ -104,64 +142,90 @@ def test_recording_host_outside_the_allowed_list_is_refused(
 
 
 def test_download_that_fails_twice_then_succeeds_is_counted_once(
-    settings: Settings, db: Database, live_url: str, transcriber, speech  # type: ignore[no-untyped-def]
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
 ) -> None:
-    wav = speech("Je m'appelle Sophie Dubois", "fr")
-    sim = call(settings, live_url, wav, fail_first_downloads=2, wait_for_fetch=0)
-    run_worker(settings, transcriber)
+    with phone(settings, live_url, speech(SOPHIE, "fr"), fail_first=2) as sim:
+        run_worker(settings, transcriber)
     assert signature_for(db, sim.recording_sid).state == "counted"
     with db.session() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Signature)) == 1
+        rec = s.scalar(sa.select(Recording))
+        assert rec is not None and rec.sha256 and rec.size_bytes
 
 
 def test_work_stored_while_redis_was_down_is_done_once_it_is_back(
-    settings: Settings, db: Database, app: Flask, live_url: str, transcriber, speech  # type: ignore[no-untyped-def]
+    settings: Settings,
+    db: Database,
+    app: Flask,
+    live_url: str,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
 ) -> None:
     from rq import Queue
 
     svc = app.extensions["petition"]
     svc._queue = Queue(settings.queue_name, connection=work_queue.connect("redis://127.0.0.1:1/0"))
-    sim = call(settings, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
-    run_worker(settings, transcriber)  # nothing queued: Redis was down for the webhook
-    assert signature_for(db, sim.recording_sid).state == "received"
-    live = Queue(settings.queue_name, connection=work_queue.connect(settings.redis_url or ""))
-    assert work_queue.sweep(db, live) == 1
-    run_worker(settings, transcriber)
+    with phone(settings, live_url, speech(SOPHIE, "fr")) as sim:
+        run_worker(settings, transcriber)  # nothing queued: Redis was down for the webhook
+        assert signature_for(db, sim.recording_sid).state == "received"
+        live = Queue(settings.queue_name, connection=work_queue.connect(settings.redis_url or ""))
+        assert work_queue.sweep(db, live) == 1
+        run_worker(settings, transcriber)
     assert signature_for(db, sim.recording_sid).state == "counted"
 
 
 def test_worker_killed_mid_transcription_loses_nothing(
-    settings: Settings, db: Database, live_url: str, transcriber, speech, tmp_path: Path  # type: ignore[no-untyped-def]
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    speech,
+    tmp_path: Path,
+    whisper_model_dir,  # type: ignore[no-untyped-def]
 ) -> None:
-    sim = call(settings, live_url, speech("Je m'appelle Sophie Dubois", "fr"), wait_for_fetch=0)
     env = {
         **os.environ,
         "DATA_DIR": str(settings.data_dir),
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url or "",
         "RECORDING_HOSTS": "127.0.0.1",
-        "WHISPER_MODEL": settings.whisper_model,
+        "WHISPER_MODEL": str(whisper_model_dir),
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
     }
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed below)
-    worker = subprocess.Popen([sys.executable, "-m", "ivr.cli", "worker"], env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 120
-        stage = None
-        while time.monotonic() < deadline and stage != "transcribing":
-            with db.session() as s:
-                stage = s.scalar(sa.select(Recording.stage).where(Recording.recording_sid == sim.recording_sid))
-            time.sleep(0.02)
-        assert stage == "transcribing", (tmp_path / "worker.log").read_text()
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        log.close()
+    with phone(settings, live_url, speech(SOPHIE, "fr")) as sim:
+        log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed below)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ivr.cli", "worker"], env=env, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + 120
+            stage = None
+            while time.monotonic() < deadline and stage != "transcribing":
+                with db.session() as s:
+                    stage = s.scalar(
+                        sa.select(Recording.stage).where(
+                            Recording.recording_sid == sim.recording_sid
+                        )
+                    )
+                time.sleep(0.01)
+            assert stage == "transcribing", (tmp_path / "worker.log").read_text()
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            log.close()
     assert signature_for(db, sim.recording_sid).state == "received"
-    # A new worker starts: its first sweep finds the dead worker's recording and queues it again.
+    # A new worker starts; its first sweep finds the dead worker's recording and queues it again.
     restarted = subprocess.run(
-        [sys.executable, "-m", "ivr.cli", "worker", "--burst"], env=env, capture_output=True, timeout=240
+        [sys.executable, "-m", "ivr.cli", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        timeout=240,
     )
     assert restarted.returncode == 0, restarted.stderr.decode()[-2000:]
     sig = signature_for(db, sim.recording_sid)

@@ -32,7 +32,9 @@ def test_voice_webhook_offers_a_keypad_language_menu(carrier: Carrier) -> None:
     assert root.find("Redirect") is not None  # no key pressed: carry on in the first language
 
 
-def test_choosing_french_plays_the_message_then_records_after_a_beep(carrier: Carrier, db: Database) -> None:
+def test_choosing_french_plays_the_message_then_records_after_a_beep(
+    carrier: Carrier, db: Database
+) -> None:
     carrier.post("/ivr/voice", call_params("CA2"))
     root = twiml(carrier.post("/ivr/language", call_params("CA2", Digits="2")))
     verbs = [el.tag for el in root]
@@ -59,8 +61,11 @@ def test_greeting_audio_is_served_by_the_app(carrier: Carrier, client) -> None: 
     assert play is not None and play.text
     path = play.text.removeprefix("https://petition.example.org")
     audio = client.get(path)
-    assert audio.status_code == 200
-    assert audio.data[:4] == b"RIFF"
+    try:
+        assert audio.status_code == 200
+        assert audio.data[:4] == b"RIFF"
+    finally:
+        audio.close()
 
 
 def test_campaign_text_without_recorded_audio_is_spoken_in_the_callers_language(
@@ -95,7 +100,9 @@ def test_unknown_number_hears_a_short_message_and_is_hung_up(carrier: Carrier) -
     assert root.find("Record") is None and root.find("Gather") is None
 
 
-def test_closed_campaign_hears_a_short_message_and_is_hung_up(carrier: Carrier, db: Database) -> None:
+def test_closed_campaign_hears_a_short_message_and_is_hung_up(
+    carrier: Carrier, db: Database
+) -> None:
     with db.session() as s:
         c = s.scalar(sa.select(Campaign))
         assert c is not None
@@ -117,14 +124,24 @@ def test_missing_signature_is_refused_with_403(carrier: Carrier) -> None:
 
 def test_signature_for_other_parameters_is_refused(carrier: Carrier) -> None:
     params = call_params("CA10")
-    signature = carrier.validator.compute_signature("https://petition.example.org/ivr/voice", params)
+    signature = carrier.validator.compute_signature(
+        "https://petition.example.org/ivr/voice", params
+    )
     tampered = {**params, "From": "+32470999999"}
-    response = carrier.client.post("/ivr/voice", data=tampered, headers={"X-Twilio-Signature": signature})
+    response = carrier.client.post(
+        "/ivr/voice", data=tampered, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 403
 
 
 def test_every_webhook_checks_the_signature(carrier: Carrier) -> None:
-    for path in ("/ivr/language", "/ivr/recorded", "/ivr/recording-status", "/ivr/status", "/ivr/postcode"):
+    for path in (
+        "/ivr/language",
+        "/ivr/recorded",
+        "/ivr/recording-status",
+        "/ivr/status",
+        "/ivr/postcode",
+    ):
         assert carrier.post(path, call_params("CA11"), sign=False).status_code == 403, path
 
 
@@ -174,22 +191,25 @@ def test_record_action_thanks_the_caller_and_hangs_up(carrier: Carrier) -> None:
     carrier.post("/ivr/voice", call_params("CA15"))
     carrier.post("/ivr/language", call_params("CA15", Digits="4"))
     root = twiml(carrier.post("/ivr/recorded", _recording("CA15", "RE15")))
-    assert [el.tag for el in root] [-1] == "Hangup"
+    assert [el.tag for el in root][-1] == "Hangup"
     assert root[0].tag in ("Play", "Say")
 
 
 def test_late_in_progress_status_does_not_undo_completed(carrier: Carrier, db: Database) -> None:
     carrier.post("/ivr/voice", call_params("CA16"))
-    assert carrier.post("/ivr/status", call_params("CA16", CallStatus="completed", CallDuration="31")).status_code == 204
+    assert (
+        carrier.post(
+            "/ivr/status", call_params("CA16", CallStatus="completed", CallDuration="31")
+        ).status_code
+        == 204
+    )
     carrier.post("/ivr/status", call_params("CA16", CallStatus="in-progress"))
     with db.session() as s:
         call = s.scalar(sa.select(Call).where(Call.call_sid == "CA16"))
         assert call is not None and call.status == "completed" and call.duration_seconds == 31
 
 
-def test_recording_is_stored_even_when_redis_is_down(
-    carrier: Carrier, db: Database, app
-) -> None:  # type: ignore[no-untyped-def]
+def test_recording_is_stored_even_when_redis_is_down(carrier: Carrier, db: Database, app) -> None:  # type: ignore[no-untyped-def]
     from rq import Queue
 
     from workers.queue import connect

@@ -1,7 +1,7 @@
 """Alembic environment: runs on the connection handed over by petition.db.Database.migrate."""
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 
 from petition.models import Base
 
@@ -9,7 +9,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 
-def run(conn) -> None:  # type: ignore[no-untyped-def]
+def run(conn: Connection) -> None:
     # batch mode lets ALTER TABLE work on SQLite too
     context.configure(connection=conn, target_metadata=Base.metadata, render_as_batch=True)
     with context.begin_transaction():

@@ -1,0 +1,539 @@
+"""The export for parliament: PDF, CSV, JSON, recordings and a manifest that verifies them."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import struct
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from ivr.cli import main
+from petition import phones
+from petition.db import Database
+from petition.manifest import (
+    ExportError,
+    RecordingAltered,
+    verify_export,
+    write_export,
+)
+from petition.models import Base, Call, Campaign, CampaignNumber, Recording, Signature
+from petition.regions import region_for_postcode
+from petition.report import ROWS_PER_PAGE, write_pdf
+
+HASH_KEY = "test-phone-hash-key"
+START = datetime(2025, 3, 3, 9, 30, 0)
+NOW = datetime(2025, 4, 1, 12, 0, 0)
+
+# Callers with known numbers, so every export can be searched for them.
+CALLERS = [
+    ("+32470123456", "Françoise Müller-Lüdenscheidt", "1000"),
+    ("+32478987654", "Łukasz Wiśniewski", "9000"),
+    ("+32495112233", "Jan Peeters", "4700"),
+    ("+32486445566", "Jan Peeters", None),
+    ("+32472001122", '=HYPERLINK("http://x")', "1300"),
+    ("+491701234567", "Anna Schmidt", None),
+]
+
+
+def phone_variants(e164: str) -> list[str]:
+    national = e164.removeprefix("+32").removeprefix("+49")
+    return [e164, e164[1:], "0" + national, national, phones.mask(e164)]
+
+
+def wav_bytes(seed: int) -> bytes:
+    """A tiny valid WAV file whose samples depend on `seed`."""
+    samples = bytes((seed * 7 + i) % 256 for i in range(800))
+    header = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVE"
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 8000, 1, 8)
+    return header + fmt + b"data" + struct.pack("<I", len(samples)) + samples
+
+
+class Petition:
+    """A campaign with counted signatures, each with a stored recording."""
+
+    def __init__(self, db: Database, recordings: Path, slug: str = "glenn") -> None:
+        self.db = db
+        self.recordings = recordings
+        self.slug = slug
+        self.n = 0
+        with db.session() as s:
+            c = Campaign(
+                slug=slug,
+                title="Better online protection of minors",
+                numbers=[CampaignNumber(number="+3220000001")],
+                opened_at=START - timedelta(days=1),
+                created_at=START - timedelta(days=1),
+            )
+            s.add(c)
+            s.flush()
+            self.campaign_id = c.id
+
+    def sign(
+        self,
+        caller: str,
+        name: str,
+        postcode: str | None = None,
+        at: datetime | None = None,
+        state: str = "counted",
+        name_check: bool = False,
+    ) -> str:
+        self.n += 1
+        n = self.n
+        at = at or START + timedelta(hours=5 * n)
+        who = phones.identify(caller, HASH_KEY)
+        audio = wav_bytes(n)
+        path = self.recordings / str(self.campaign_id) / f"RE{n:032d}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(audio)
+        public_id = f"S-TEST{n:06d}"
+        with self.db.session() as s:
+            call = Call(
+                call_sid=f"CA{n:032d}",
+                campaign_id=self.campaign_id,
+                caller_hash=who.hash,
+                caller_masked=who.masked,
+                caller_withheld=who.withheld,
+                caller_country=who.country,
+                postcode=postcode,
+                started_at=at,
+            )
+            s.add(call)
+            s.flush()
+            rec = Recording(
+                recording_sid=f"RE{n:032d}",
+                call_id=call.id,
+                campaign_id=self.campaign_id,
+                url=f"https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE{n:032d}",
+                status="done",
+                storage_path=str(path),
+                sha256=hashlib.sha256(audio).hexdigest(),
+                size_bytes=len(audio),
+                created_at=at,
+            )
+            s.add(rec)
+            s.flush()
+            s.add(
+                Signature(
+                    public_id=public_id,
+                    campaign_id=self.campaign_id,
+                    call_id=call.id,
+                    recording_id=rec.id,
+                    state=state,
+                    reason="withheld" if state == "needs_review" else None,
+                    name=name,
+                    name_check=name_check,
+                    language="nl",
+                    caller_hash=who.hash,
+                    caller_masked=who.masked,
+                    caller_withheld=who.withheld,
+                    caller_country=who.country,
+                    postcode=postcode,
+                    region=region_for_postcode(postcode).value,
+                    counted_key=f"{who.hash}" if state == "counted" else None,
+                    signed_at=at,
+                    counted_at=at if state == "counted" else None,
+                    updated_at=at,
+                )
+            )
+        return public_id
+
+    def sign_callers(self) -> None:
+        for caller, name, postcode in CALLERS:
+            self.sign(caller, name, postcode, name_check=name.startswith("Jan"))
+
+    def sign_many(self, count: int) -> None:
+        for i in range(count):
+            self.sign(f"+3247{i:07d}", f"Signer {i + 1:04d}", ("1000", "2000", "5000")[i % 3])
+
+    def campaign(self, s: sa.orm.Session) -> Campaign:
+        return s.get_one(Campaign, self.campaign_id)
+
+    def bundle(self, out: Path, **options: object) -> Path:
+        with self.db.session() as s:
+            return write_export(
+                s, self.campaign(s), out, recordings_root=self.recordings, now=NOW, **options
+            )
+
+    def pdf(self) -> bytes:
+        buffer = io.BytesIO()
+        with self.db.session() as s:
+            write_pdf(s, self.campaign(s), buffer, now=NOW)
+        return buffer.getvalue()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'petition.sqlite3'}")
+        db.migrate()
+    else:
+        db = Database(request.getfixturevalue("postgres_url"))
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield db
+    db.engine.dispose()
+
+
+@pytest.fixture
+def petition(database: Database, tmp_path: Path) -> Petition:
+    return Petition(database, tmp_path / "data" / "recordings")
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "read.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def pdf_pages(text: str) -> list[str]:
+    return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+
+
+# No phone numbers
+
+
+def test_no_export_format_contains_a_callers_phone_number(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    out = tmp_path / "export"
+    petition.bundle(out)
+    texts = {
+        "csv": (out / "glenn.csv").read_text(encoding="utf-8"),
+        "json": (out / "glenn.json").read_text(encoding="utf-8"),
+        "manifest": (out / "manifest.json").read_text(encoding="utf-8"),
+        "pdf": pdf_text((out / "glenn.pdf").read_bytes(), tmp_path),
+    }
+    assert "Łukasz Wiśniewski" in texts["pdf"]
+    for caller, _, _ in CALLERS:
+        for variant in phone_variants(caller):
+            for fmt, text in texts.items():
+                assert variant not in text, (fmt, variant)
+            assert variant.encode() not in (out / "glenn.pdf").read_bytes()
+
+
+# CSV and JSON
+
+
+def test_csv_reads_back_with_the_csv_module(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    petition.bundle(tmp_path / "export")
+    with open(tmp_path / "export" / "glenn.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [row["number"] for row in rows] == [str(n) for n in range(1, len(CALLERS) + 1)]
+    assert rows[0]["name"] == "Françoise Müller-Lüdenscheidt"
+    assert rows[0]["region"] == "brussels"
+    assert rows[0]["signed_at"] == "2025-03-03T14:30:00Z"
+    assert rows[2]["name_checked"] == "False"  # flagged for a person to check
+
+
+def test_a_name_that_looks_like_a_formula_is_escaped_in_the_csv(petition: Petition, tmp_path):
+    petition.sign("+32472001122", '=HYPERLINK("http://x")', "1300")
+    petition.bundle(tmp_path / "export")
+    with open(tmp_path / "export" / "glenn.csv", encoding="utf-8", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["name"] == '\'=HYPERLINK("http://x")'
+
+
+def test_json_lists_the_same_signatures_as_the_csv(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    petition.bundle(tmp_path / "export")
+    document = json.loads((tmp_path / "export" / "glenn.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in document["signatures"]] == [name for _, name, _ in CALLERS]
+
+
+# Same data, same bytes
+
+
+def test_two_exports_of_the_same_data_are_byte_identical(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    first, second = tmp_path / "one", tmp_path / "two"
+    petition.bundle(first)
+    petition.bundle(second)
+    names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    again = sorted(p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file())
+    assert names == again
+    assert {"glenn.pdf", "glenn.csv", "glenn.json", "manifest.json"} <= set(names)
+    assert len([n for n in names if n.startswith("recordings/")]) == len(CALLERS)
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_the_pdf_is_the_same_whatever_the_clock_says(petition: Petition):
+    petition.sign_callers()
+    assert petition.pdf() == petition.pdf()
+
+
+# The manifest
+
+
+def test_the_manifest_lists_the_hash_and_size_of_every_file_and_recording(
+    petition: Petition, tmp_path: Path
+):
+    ids = [petition.sign(c, n, p) for c, n, p in CALLERS]
+    out = tmp_path / "export"
+    manifest = json.loads(petition.bundle(out).read_text(encoding="utf-8"))
+    assert set(manifest["files"]) == {"glenn.pdf", "glenn.csv", "glenn.json"}
+    for name, entry in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    assert [r["signature_id"] for r in manifest["recordings"]] == ids
+    first = manifest["recordings"][0]
+    assert first["file"] == f"recordings/{ids[0]}.wav"
+    assert first["sha256"] == hashlib.sha256(wav_bytes(1)).hexdigest()
+    assert (out / first["file"]).read_bytes() == wav_bytes(1)
+    assert manifest["signatures"] == len(CALLERS)
+
+
+def test_the_manifest_verifies_an_untouched_export(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    petition.bundle(tmp_path / "export")
+    assert verify_export(tmp_path / "export") == []
+
+
+def test_verification_fails_after_one_byte_of_one_recording_changes(
+    petition: Petition, tmp_path: Path
+):
+    ids = [petition.sign(c, n, p) for c, n, p in CALLERS]
+    out = tmp_path / "export"
+    petition.bundle(out)
+    flip_one_byte(out / "recordings" / f"{ids[2]}.wav")
+    problems = verify_export(out)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"changed: recordings/{ids[2]}.wav")
+
+
+def test_verification_fails_after_one_byte_of_the_csv_changes(petition: Petition, tmp_path):
+    petition.sign_callers()
+    out = tmp_path / "export"
+    petition.bundle(out)
+    flip_one_byte(out / "glenn.csv")
+    assert [p.split(" (")[0] for p in verify_export(out)] == ["changed: glenn.csv"]
+
+
+def test_verification_reports_missing_and_extra_files(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    out = tmp_path / "export"
+    petition.bundle(out)
+    (out / "glenn.json").unlink()
+    (out / "notes.txt").write_text("added later")
+    assert verify_export(out) == ["missing: glenn.json", "extra file: notes.txt"]
+
+
+def test_verification_of_a_folder_without_manifest_fails(tmp_path: Path):
+    assert verify_export(tmp_path) == ["manifest.json is missing"]
+
+
+def test_export_without_audio_still_lists_each_recordings_hash(petition: Petition, tmp_path):
+    petition.sign_callers()
+    out = tmp_path / "export"
+    manifest = json.loads(petition.bundle(out, include_recordings=False).read_text())
+    assert not (out / "recordings").exists()
+    assert {r["status"] for r in manifest["recordings"]} == {"not_bundled"}
+    assert manifest["recordings"][0]["sha256"] == hashlib.sha256(wav_bytes(1)).hexdigest()
+    assert verify_export(out) == []
+
+
+def test_a_recording_deleted_after_retention_is_listed_without_a_file(
+    petition: Petition, tmp_path: Path
+):
+    petition.sign_callers()
+    with petition.db.session() as s:
+        rec = s.scalars(sa.select(Recording).order_by(Recording.id)).first()
+        assert rec is not None and rec.storage_path
+        Path(rec.storage_path).unlink()
+        rec.deleted_at = NOW
+    manifest = json.loads(petition.bundle(tmp_path / "export").read_text())
+    assert manifest["recordings"][0]["status"] == "deleted"
+    assert manifest["recordings"][0]["file"] is None
+    assert manifest["recordings_summary"]["deleted"] == 1
+    assert verify_export(tmp_path / "export") == []
+
+
+def test_a_recording_altered_since_download_stops_the_export(petition: Petition, tmp_path):
+    petition.sign_callers()
+    with petition.db.session() as s:
+        rec = s.scalars(sa.select(Recording).order_by(Recording.id)).first()
+        assert rec is not None and rec.storage_path
+        flip_one_byte(Path(rec.storage_path))
+    with pytest.raises(RecordingAltered, match="S-TEST000001"):
+        petition.bundle(tmp_path / "export")
+    assert not any((tmp_path / "export").iterdir())  # no half export is left behind
+
+
+def test_a_recording_outside_the_recordings_folder_is_not_read(petition: Petition, tmp_path):
+    petition.sign_callers()
+    secret = tmp_path / "elsewhere.wav"
+    secret.write_bytes(wav_bytes(99))
+    with petition.db.session() as s:
+        rec = s.scalars(sa.select(Recording).order_by(Recording.id)).first()
+        assert rec is not None
+        rec.storage_path = str(secret)
+    manifest = json.loads(petition.bundle(tmp_path / "export").read_text())
+    assert manifest["recordings"][0]["status"] == "missing"
+    assert manifest["recordings_summary"]["missing"] == 1
+
+
+def test_exporting_again_into_the_same_folder_replaces_the_earlier_export(
+    petition: Petition, tmp_path: Path
+):
+    petition.sign_callers()
+    out = tmp_path / "export"
+    petition.bundle(out)
+    petition.sign("+32470555555", "Sophie Dubois", "1050")
+    manifest = json.loads(petition.bundle(out).read_text())
+    assert manifest["signatures"] == len(CALLERS) + 1
+    assert verify_export(out) == []
+
+
+def test_export_refuses_a_folder_that_holds_other_files(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    out = tmp_path / "export"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(ExportError, match="thesis.docx"):
+        petition.bundle(out)
+    assert (out / "thesis.docx").read_text() == "precious"
+
+
+def test_export_reports_progress_up_to_the_whole(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    seen: list[tuple[int, int]] = []
+    petition.bundle(tmp_path / "export", progress_cb=lambda done, total: seen.append((done, total)))
+    total = len(CALLERS) * 4  # three files and the recordings
+    assert seen[-1] == (total, total)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+# The PDF
+
+
+def test_the_pdf_has_the_cover_the_chart_and_every_row(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    petition.sign_many(120)
+    petition.sign("+32470999999", "Withheld Person", state="needs_review")
+    text = pdf_text(petition.pdf(), tmp_path)
+    pages = pdf_pages(text)
+    counted = len(CALLERS) + 120
+    list_pages = -(-counted // ROWS_PER_PAGE)
+    assert len(pages) == 2 + list_pages
+    cover, chart = pages[0], pages[1]
+    assert "Better online protection of minors" in cover
+    assert f"{counted}" in cover
+    assert "3 March 2025" in cover  # the period starts with the first signature
+    assert "Totals by region" in cover
+    assert "Flemish Region" in cover and "14,500" in cover
+    assert "How the signatures were collected and checked" in cover
+    assert "evidence of support" in cover and "e-ID or itsme" in cover
+    assert "1 call awaiting a person's decision" in cover
+    assert "Signatures per day" in chart
+    listed = "\n".join(pages[2:])
+    for n in range(1, counted + 1):
+        assert f"S-TEST{n:06d}" in listed
+    assert "Withheld Person" not in text
+    assert "Françoise Müller-Lüdenscheidt" in listed
+    assert "Jan Peeters *" in listed  # flagged for a name check
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+    for page in pages[2:]:
+        assert "Date and time (UTC)" in page  # the heading repeats on every page
+
+
+def test_the_pdf_of_a_campaign_without_signatures_says_so(petition: Petition, tmp_path: Path):
+    text = pdf_text(petition.pdf(), tmp_path)
+    assert "no counted" in text and "No counted signatures yet." in text
+    assert len(pdf_pages(text)) == 3
+
+
+def test_a_very_long_name_is_shortened_to_fit_its_column(petition: Petition, tmp_path: Path):
+    petition.sign("+32470123456", "Maximiliaan " * 12, "2000")
+    text = pdf_text(petition.pdf(), tmp_path)
+    assert "Maximiliaan Maximiliaan Maximiliaan…" in text
+
+
+# The command line
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    data = tmp_path / "data"
+    return {
+        "DATA_DIR": str(data),
+        "DATABASE_URL": f"sqlite:///{data / 'petition.sqlite3'}",
+        "PHONE_HASH_KEY": HASH_KEY,
+    }
+
+
+@pytest.fixture
+def cli_petition(cli_env: dict[str, str]) -> Iterator[Petition]:
+    db = Database(cli_env["DATABASE_URL"])
+    db.migrate()
+    petition = Petition(db, Path(cli_env["DATA_DIR"]) / "recordings")
+    petition.sign_callers()
+    yield petition
+    db.engine.dispose()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "pdf"])
+def test_cli_exports_one_file_in_each_format(cli_petition, cli_env, tmp_path: Path, fmt: str):
+    out = tmp_path / f"petition.{fmt}"
+    result = CliRunner().invoke(
+        main, ["export", "--campaign", "glenn", "--format", fmt, "--out", str(out)], env=cli_env
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{len(CALLERS)} signatures written to {out}" in result.output
+    assert out.stat().st_size > 0
+    assert not out.with_name(out.name + ".part").exists()
+    if fmt == "pdf":
+        assert out.read_bytes().startswith(b"%PDF")
+        assert out.read_bytes() == cli_petition.pdf()  # the same bytes as from the library
+
+
+def test_cli_bundle_then_verify_prints_ok(cli_petition, cli_env, tmp_path: Path):
+    out = tmp_path / "for-parliament"
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["export", "--campaign", "glenn", "--bundle", str(out)], env=cli_env
+    )
+    assert result.exit_code == 0, result.output
+    manifest_hash = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    assert f"manifest.json SHA-256: {manifest_hash}" in result.output
+    assert len(list((out / "recordings").iterdir())) == len(CALLERS)
+    verified = runner.invoke(main, ["verify", str(out)])
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.strip() == "OK"
+
+
+def test_cli_verify_names_each_problem_and_exits_non_zero(cli_petition, cli_env, tmp_path):
+    out = tmp_path / "for-parliament"
+    runner = CliRunner()
+    runner.invoke(main, ["export", "--campaign", "glenn", "--bundle", str(out)], env=cli_env)
+    flip_one_byte(out / "glenn.pdf")
+    shutil.copy(out / "glenn.csv", out / "copy.csv")
+    result = runner.invoke(main, ["verify", str(out)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("changed: glenn.pdf")
+    assert lines[1] == "extra file: copy.csv"
+
+
+def test_cli_export_needs_a_format_and_a_file_or_a_bundle(cli_petition, cli_env):
+    result = CliRunner().invoke(main, ["export", "--campaign", "glenn"], env=cli_env)
+    assert result.exit_code == 2
+    assert "--bundle" in result.output
+
+
+def flip_one_byte(path: Path, offset: int = 60) -> None:
+    data = bytearray(path.read_bytes())
+    data[min(offset, len(data) - 1)] ^= 0x01
+    path.write_bytes(bytes(data))
