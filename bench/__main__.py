@@ -14,12 +14,13 @@ def main() -> None:
     parser.add_argument("--only", choices=["webhooks", "transcription"], default=None)
     parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent webhook clients")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     if args.only in (None, "webhooks"):
-        webhooks.run(calls=args.calls, database_url=args.database_url)
+        webhooks.run(calls=args.calls, database_url=args.database_url, clients=args.clients)
     if args.only in (None, "transcription"):
         transcription.run()
 

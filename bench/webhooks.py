@@ -6,6 +6,7 @@ import statistics
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import redis
@@ -27,7 +28,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run(calls: int, database_url: str | None) -> None:
+def run(calls: int, database_url: str | None, clients: int = 1) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="petition-bench-"))
     settings = load_settings(
         {
@@ -55,18 +56,19 @@ def run(calls: int, database_url: str | None) -> None:
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     validator = RequestValidator("bench-token")
-    http = requests.Session()
     timings: dict[str, list[float]] = {}
+    local = threading.local()
 
     def post(path: str, params: dict[str, str]) -> None:
+        http = getattr(local, "http", None) or requests.Session()
+        local.http = http
         sig = validator.compute_signature(base + path, params)
         start = time.perf_counter()
         resp = http.post(base + path, data=params, headers={"X-Twilio-Signature": sig})
         timings.setdefault(path, []).append((time.perf_counter() - start) * 1000)
         assert resp.status_code in (200, 204), (path, resp.status_code, resp.text[:200])
 
-    started = time.perf_counter()
-    for i in range(calls):
+    def one_call(i: int) -> None:
         common = {
             "CallSid": f"CA{i:032d}",
             "From": f"+32470{i:06d}",
@@ -84,10 +86,18 @@ def run(calls: int, database_url: str | None) -> None:
         post("/ivr/recorded", rec)
         post("/ivr/recording-status", {**rec, "RecordingStatus": "completed"})
         post("/ivr/status", {**common, "CallStatus": "completed", "CallDuration": "30"})
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one_call, range(calls)))
     elapsed = time.perf_counter() - started
     server.close()
     every = [t for ts in timings.values() for t in ts]
-    print(f"\nwebhooks: {len(every)} requests over HTTP ({calls} calls), SQLite, Redis, one client")
+    backend = settings.database_url.split(":", 1)[0]
+    print(
+        f"\nwebhooks: {len(every)} requests over HTTP ({calls} calls), {backend}, Redis, "
+        f"{clients} concurrent client(s), waitress with 8 threads"
+    )
     print(f"  {'endpoint':<24}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}")
     for path, ts in [*timings.items(), ("all", every)]:
         print(f"  {path:<24}{len(ts):>6}{statistics.median(ts):>10.1f}{percentile(ts, 99):>10.1f}")

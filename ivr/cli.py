@@ -366,6 +366,38 @@ def verify(folder: Path) -> None:
     click.echo("OK")
 
 
+@main.command()
+@click.option("--campaign", "slug", required=True)
+@click.option("--number", required=True, help="The signer's phone number, as they give it.")
+@click.option("--actor", default="operator", show_default=True, help="Who handles the request.")
+def erase(slug: str, number: str, actor: str) -> None:
+    """Erase one signer on request (GDPR): name, recording and count, found by their number."""
+    from petition.privacy import erase_signer
+
+    settings = _settings()
+    db = _db(settings)
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+        if c is None:
+            raise click.ClickException(f"no campaign {slug}")
+        try:
+            done = erase_signer(s, c, number, hash_key=settings.phone_hash_key, actor=actor)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    click.echo(f"erased {done.signatures} signature(s) and {done.recordings} recording(s)")
+
+
+@main.command()
+def retention() -> None:
+    """Delete recordings past their campaign's retention period (workers do it hourly too)."""
+    from petition.privacy import apply_retention
+
+    db = _db(_settings())
+    with db.session() as s:
+        n = apply_retention(s)
+    click.echo(f"deleted {n} recording(s)")
+
+
 @main.command("simulate-call")
 @click.option("--campaign", "slug", default=None, help="Campaign to call (default: the only one).")
 @click.option("--number", "dialled", default=None, help="Number to dial instead of a campaign.")

@@ -75,13 +75,13 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
             .group_by(Signature.reason)
         ).all()
     )
-    by_language = dict(
-        session.execute(
-            sa.select(sa.func.coalesce(Signature.language, "unknown"), sa.func.count())
-            .where(Signature.campaign_id == campaign.id, Signature.state == SignatureState.COUNTED)
-            .group_by(sa.func.coalesce(Signature.language, "unknown"))
-        ).all()
-    )
+    by_language: dict[str, int] = {}
+    for language, n in session.execute(
+        sa.select(Signature.language, sa.func.count())
+        .where(Signature.campaign_id == campaign.id, Signature.state == SignatureState.COUNTED)
+        .group_by(Signature.language)
+    ):
+        by_language[language or "unknown"] = by_language.get(language or "unknown", 0) + n
     name_checks = session.scalar(
         sa.select(sa.func.count()).where(
             Signature.campaign_id == campaign.id,

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import redis
 from rq import Queue, SimpleWorker
 
 from petition.config import Settings
+from petition.privacy import apply_retention
 from workers import context, queue
 
 log = logging.getLogger(__name__)
 
 
+RETENTION_EVERY_SECONDS = 3600
+
+
 def sweeper_loop(ctx: context.WorkerContext, q: Queue, stop: threading.Event) -> None:
+    last_retention = 0.0
     while not stop.is_set():
         try:
             n = queue.sweep(ctx.db, q)
             if n:
                 log.info("sweeper re-queued %d recording(s)", n)
+            if time.monotonic() - last_retention > RETENTION_EVERY_SECONDS:
+                with ctx.db.session() as s:
+                    deleted = apply_retention(s)
+                last_retention = time.monotonic()
+                if deleted:
+                    log.info("retention: deleted %d recording(s)", deleted)
         except (redis.RedisError, OSError) as exc:
             log.warning("sweeper: queue unreachable: %s", exc)
         except Exception:  # a sweeper that dies silently would strand work; keep it alive
