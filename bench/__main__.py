@@ -6,12 +6,12 @@ import argparse
 import os
 import platform
 
-from bench import transcription, webhooks
+from bench import export, transcription, webhooks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["webhooks", "transcription"], default=None)
+    parser.add_argument("--only", choices=["webhooks", "transcription", "export"], default=None)
     parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--clients", type=int, default=1, help="concurrent webhook clients")
@@ -23,6 +23,8 @@ def main() -> None:
         webhooks.run(calls=args.calls, database_url=args.database_url, clients=args.clients)
     if args.only in (None, "transcription"):
         transcription.run()
+    if args.only in (None, "export"):
+        export.run()
 
 
 if __name__ == "__main__":

@@ -244,6 +244,33 @@ def token_create(role: str, label: str) -> None:
     click.echo(value)
 
 
+@main.group()
+def user() -> None:
+    """Staff accounts for the staff pages."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "reviewer", "viewer"]), required=True)
+@click.option("--language", type=click.Choice(["en", "nl", "fr"]), default="en", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_add(email: str, role: str, language: str, password_stdin: bool) -> None:
+    """Add a staff account (the password is asked for, or read from stdin)."""
+    from petition import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = _db(_settings())
+    try:
+        with db.session() as s:
+            users.create_user(s, email, role, password, language=language)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{role} {users.normalize_email(email)} added")
+
+
 @main.command()
 @click.option("--campaign", "slug", required=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "pdf"]), default=None)
@@ -276,6 +303,8 @@ def export(
         raise click.UsageError("give --format and --out, or --bundle DIR")
     if bundle is not None and (fmt is not None or out is not None):
         raise click.UsageError("--bundle writes every format: leave out --format and --out")
+    # fontTools logs every step of subsetting the PDF's fonts at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     settings = _settings()
     db = _db(settings)
     with db.session() as s:

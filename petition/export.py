@@ -55,17 +55,19 @@ def counted_rows(session: so.Session, campaign: Campaign) -> Iterator[ExportRow]
         .order_by(Signature.signed_at, Signature.id)
         .execution_options(yield_per=2000)
     )
-    for n, row in enumerate(session.execute(query), start=1):
-        yield ExportRow(
-            number=n,
-            name=row.name or "",
-            postcode=row.postcode or "",
-            region=row.region,
-            signed_at=row.signed_at.isoformat(timespec="seconds") + "Z",
-            signature_id=row.public_id,
-            language=row.language or "",
-            name_checked=not row.name_check,
-        )
+    # `with`: a reader that stops early must not leave a server-side cursor open.
+    with session.execute(query) as result:
+        for n, row in enumerate(result, start=1):
+            yield ExportRow(
+                number=n,
+                name=row.name or "",
+                postcode=row.postcode or "",
+                region=row.region,
+                signed_at=row.signed_at.isoformat(timespec="seconds") + "Z",
+                signature_id=row.public_id,
+                language=row.language or "",
+                name_checked=not row.name_check,
+            )
 
 
 def escape_cell(value: Any) -> str:
@@ -89,7 +91,9 @@ def write_csv(rows: Iterator[ExportRow], out: io.TextIOBase | Any) -> int:
 
 def write_json(campaign: Campaign, rows: Iterator[ExportRow], out: Any) -> int:
     """A JSON document; written row by row so a large petition never sits in memory twice."""
-    out.write(json.dumps({"campaign": campaign.slug, "title": campaign.title})[:-1])
+    out.write(
+        json.dumps({"campaign": campaign.slug, "title": campaign.title}, ensure_ascii=False)[:-1]
+    )
     out.write(', "signatures": [')
     count = 0
     for row in rows:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -313,7 +313,15 @@ def _recordings(
         .execution_options(yield_per=2000)
     )
     root = recordings_root.resolve() if recordings_root else None
-    for row in session.execute(query):
+    # Closed explicitly: on PostgreSQL an abandoned server-side cursor outlives its transaction.
+    with session.execute(query) as result:
+        yield from _recording_entries(result, out_dir, copies, root, include)
+
+
+def _recording_entries(
+    result: Iterable[Any], out_dir: Path, copies: Path, root: Path | None, include: bool
+) -> Iterator[dict[str, Any]]:
+    for row in result:
         entry: dict[str, Any] = {
             "file": None,
             "sha256": row.sha256,

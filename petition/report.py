@@ -29,7 +29,7 @@ from petition.export import ExportRow, counted_rows
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.regions import Region, region_label
 from petition.stats import campaign_rule, counted_tally
-from petition.thresholds import Progress, progress
+from petition.thresholds import CUSTOM, Progress, progress
 
 # Debian's fonts-dejavu-core: a Unicode TTF, so "Łukasz" and "Müller-Lüdenscheidt" render.
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -200,11 +200,10 @@ def write_pdf(
     pdf = _new_document(campaign, facts)
     _cover(pdf, campaign, facts)
     _chart_page(pdf, facts)
-    front_pages = pdf.page_no()
     written = _list_pages(pdf, campaign, counted_rows(session, campaign), total, progress_cb)
     if written != total:
         raise ExportChanged(f"{written} rows listed but {total} counted: the data changed")
-    _footers(pdf, campaign, front_pages)
+    _footers(pdf, campaign)
     out.write(pdf.output())
     return written
 
@@ -240,13 +239,14 @@ def _cover(pdf: FPDF, campaign: Campaign, facts: ReportFacts) -> None:
     pdf.ln(1)
     pdf.set_text_color(*INK)
     pdf.set_font("Sans", "B", 20)
-    pdf.multi_cell(0, 9, campaign.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, campaign.title, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Sans", "", 10)
     pdf.set_text_color(*MUTED)
     pdf.multi_cell(
         0,
         5,
-        f"Campaign “{campaign.slug}”, toward the rule of the {p.title}",
+        f"Campaign “{campaign.slug}”, toward {_rule_name(p)}",
+        align="L",
         new_x="LMARGIN",
         new_y="NEXT",
     )
@@ -275,7 +275,7 @@ def _cover(pdf: FPDF, campaign: Campaign, facts: ReportFacts) -> None:
     _note_box(pdf, p.identification_note)
     pdf.ln(4)
 
-    _heading(pdf, f"Totals by region against the rule of the {p.title}")
+    _heading(pdf, f"Totals by region against {_rule_name(p)}")
     _region_table(pdf, facts)
     pdf.ln(2)
     _rule_lines(pdf, facts)
@@ -316,7 +316,7 @@ def _figures(pdf: FPDF, items: list[tuple[str, str, str]]) -> None:
         lines = value.split("\n")
         pdf.set_font("Sans", "B", 15 if len(lines) == 1 else 10)
         pdf.set_xy(x + 3.5, top + 8)
-        pdf.multi_cell(width - 5, 7 if len(lines) == 1 else 5, value)
+        pdf.multi_cell(width - 5, 7 if len(lines) == 1 else 5, value, align="L")
         if note:
             pdf.set_font("Sans", "", 8)
             pdf.set_text_color(*MUTED)
@@ -347,7 +347,7 @@ def _note_box(pdf: FPDF, rule_note: str | None) -> None:
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font("Sans", "B", 11.5)
     pdf.set_text_color(*ACCENT)
-    pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
     pdf.ln(1)
 
@@ -428,7 +428,7 @@ def _rule_lines(pdf: FPDF, facts: ReportFacts) -> None:
             state = "reached" if milestone.reached else f"{milestone.missing:,} missing"
             lines.append(f"{milestone.label}: {milestone.target:,} signatures, {state}.")
     else:
-        lines.append(f"What the rule earns: {p.milestones[0].label.lower()}.")
+        lines.append(f"What the rule earns: {p.milestones[0].label}.")
     if p.regions:
         lines.append(
             "“Still missing” in the total is the fewest further signatures that would meet "
@@ -585,15 +585,16 @@ def _bar_chart(pdf: FPDF, days: tuple[tuple[date, int], ...], top: float, height
         if n:
             h = height * n / scale_top
             pdf.rect(left + slot * i + (slot - bar) / 2, base - h, bar, h, style="F")
-    if len(days) <= 31 and slot >= 4.5:
-        pdf.set_font("Sans", "", 6 if slot < 7 else 7)
+    # Counts above the bars, all or none: only when the widest fits without touching the next.
+    pdf.set_font("Sans", "", 6 if slot < 7 else 7)
+    widest = max(pdf.get_string_width(f"{n:,}") for _, n in days)
+    if widest <= slot - 0.8:
         for i, (_, n) in enumerate(days):
             if n:
                 label = f"{n:,}"
-                w = pdf.get_string_width(label)
-                if w <= slot + 1:
-                    h = height * n / scale_top
-                    pdf.text(left + slot * (i + 0.5) - w / 2, base - h - 1, label)
+                h = height * n / scale_top
+                x = left + slot * (i + 0.5) - pdf.get_string_width(label) / 2
+                pdf.text(x, base - h - 1, label)
     _date_labels(pdf, days, left, slot, base)
 
 
@@ -771,7 +772,7 @@ def _list_page_start(pdf: FPDF, campaign: Campaign, edges: list[float]) -> None:
     pdf.set_text_color(*INK)
 
 
-def _footers(pdf: FPDF, campaign: Campaign, front_pages: int) -> None:
+def _footers(pdf: FPDF, campaign: Campaign) -> None:
     """Page numbers on every page, drawn last when the page count is known."""
     pages = pdf.page_no()
     for page in range(1, pages + 1):
@@ -822,6 +823,12 @@ def _as_date(value: date | str) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def _rule_name(p: Progress) -> str:
+    if p.key == CUSTOM:
+        return "the campaign's own threshold"
+    return f"the rule of the {p.title}"
 
 
 def _calls(n: int) -> str:
