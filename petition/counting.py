@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from petition import audit
 from petition.models import BlockedNumber, Reason, Signature, SignatureState, utcnow
 from petition.names import extract_name, normalize_name, strip_hallucinations
+from petition.regions import region_for_postcode
 
 # Below this, Whisper's own confidence says a person should check the name.
 NAME_CONFIDENCE_FLOOR = 0.55
@@ -39,6 +40,7 @@ def decide(session: so.Session, signature: Signature, heard: Heard, *, actor: st
     signature.speech_seconds = heard.speech_seconds
     call = signature.call
     signature.postcode = call.postcode
+    signature.region = region_for_postcode(call.postcode).value
     if call.language:
         signature.language = call.language
 
@@ -73,6 +75,9 @@ def _count_or_hold(session: so.Session, signature: Signature) -> None:
         return
     if _is_blocked(session, signature):
         _set(signature, SignatureState.NEEDS_REVIEW, Reason.BLOCKED)
+        return
+    if signature.call.declared is False:
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.NOT_DECLARED)
         return
     earlier = _earlier_from_same_number(session, signature)
     if earlier is not None:
