@@ -9,11 +9,11 @@ import logging
 import re
 from typing import Any
 
-from audio.prompt_texts import LANGUAGES
-from audio.prompts import default_prompt_path
 from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.exceptions import HTTPException
 
+from audio.prompt_texts import LANGUAGES
+from audio.prompts import default_prompt_path
 from ivr import twiml
 from ivr.app import services
 from ivr.media import uploaded_prompt_path

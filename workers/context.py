@@ -25,9 +25,8 @@ class WorkerContext:
     @property
     def transcriber(self) -> Transcriber:
         if self._transcriber is None:
-            from audio.transcribe import Transcriber
-
             from audio.model import resolve_model
+            from audio.transcribe import Transcriber
 
             model = resolve_model(self.settings.whisper_model, self.settings.data_dir)
             self._transcriber = Transcriber(model)
