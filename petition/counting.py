@@ -18,8 +18,11 @@ from petition.models import BlockedNumber, Reason, Signature, SignatureState, ut
 from petition.names import extract_name, normalize_name, strip_hallucinations
 from petition.regions import region_for_postcode
 
-# Below this, Whisper's own confidence says a person should check the name.
-NAME_CONFIDENCE_FLOOR = 0.55
+# Below this, Whisper's own confidence says a person should check the name. Correct readings of
+# synthetic voices score 0.48-0.67; real voices score higher.
+NAME_CONFIDENCE_FLOOR = 0.45
+# Less speech than this (as the voice-activity filter measured it) is a silent recording.
+MIN_SPEECH_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,11 @@ def decide(session: so.Session, signature: Signature, heard: Heard, *, actor: st
     if call.language:
         signature.language = call.language
 
-    if not text:
+    if not text and heard.speech_seconds < MIN_SPEECH_SECONDS:
         _set(signature, SignatureState.REJECTED, Reason.SILENT)
+    elif not text:
+        # Someone spoke, but all Whisper made of it was nothing or a known hallucination.
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.UNCLEAR)
     else:
         guess = extract_name(text, signature.language)
         signature.name = guess.name

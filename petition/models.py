@@ -39,6 +39,7 @@ class Reason(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     ERASED = "erased"
     NOT_A_NAME = "not_a_name"
+    UNCLEAR = "unclear"  # speech was heard but no words came out of it: a person listens
     NOT_DECLARED = "not_declared"  # did not confirm the age/residence declaration
     OTHER = "other"
 

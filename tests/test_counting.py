@@ -37,15 +37,14 @@ def arrive(db: Database, caller: str) -> int:
         return arrival.signature.id
 
 
-def hear(db: Database, signature_id: int, text: str, confidence: float = 0.9) -> Signature:
+def hear(
+    db: Database, signature_id: int, text: str, confidence: float = 0.9, speech: float | None = None
+) -> Signature:
+    """Decide a signature as if transcription heard `text` (speech: seconds the VAD kept)."""
+    speech_seconds = speech if speech is not None else (1.5 if text else 0.0)
     with db.session() as s:
         sig = s.get_one(Signature, signature_id)
-        decide(
-            s,
-            sig,
-            Heard(text=text, speech_seconds=1.5 if text else 0.0, confidence=confidence),
-            actor="test",
-        )
+        decide(s, sig, Heard(text, speech_seconds, confidence), actor="test")
         return sig
 
 
@@ -87,9 +86,13 @@ def test_silent_recording_is_rejected_as_silent(db: Database) -> None:
     ],
 )
 def test_hallucination_string_never_becomes_a_name(db: Database, text: str) -> None:
-    sig = hear(db, arrive(db, "+32470000004"), text)
-    assert sig.name is None
-    assert sig.state == "rejected" and sig.reason == "silent"
+    on_silence = hear(db, arrive(db, "+32470000004"), text, speech=0.0)
+    assert on_silence.name is None
+    assert (on_silence.state, on_silence.reason) == ("rejected", "silent")
+    # Speech that Whisper only turned into a hallucination: out of the count, a person listens.
+    on_speech = hear(db, arrive(db, "+32470000014"), text, speech=1.2)
+    assert on_speech.name is None
+    assert (on_speech.state, on_speech.reason) == ("needs_review", "unclear")
 
 
 def test_same_name_from_another_number_is_held_for_review_not_merged(db: Database) -> None:
