@@ -64,7 +64,11 @@ def process_recording(recording_sid: str) -> str:
             rec.storage_path, rec.sha256, rec.size_bytes = str(got.path), got.sha256, got.size
             rec.stage = "transcribing"
 
-    transcript = ctx.transcriber.transcribe(path, language)
+    try:
+        transcript = ctx.transcriber.transcribe(path, language)
+    except Exception as exc:  # e.g. unreadable audio: free the claim so a retry can take it
+        _release(rec_id, f"transcription failed: {exc!r}")
+        raise
 
     with db.session() as s:
         rec = s.get_one(Recording, rec_id)
