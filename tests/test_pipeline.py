@@ -230,3 +230,22 @@ def test_worker_killed_mid_transcription_loses_nothing(
     assert restarted.returncode == 0, restarted.stderr.decode()[-2000:]
     sig = signature_for(db, sim.recording_sid)
     assert sig.state == "counted" and sig.name == "Sophie Dubois"
+
+
+def test_unreadable_audio_frees_the_recording_for_a_retry(
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    transcriber,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    bogus = tmp_path / "bogus.wav"
+    bogus.write_bytes(b"RIFF\x00\x00\x00\x00WAVE" + bytes(range(256)) * 8)
+    with phone(settings, live_url, bogus) as sim:
+        run_worker(settings, transcriber)
+    with db.session() as s:
+        rec = s.scalar(sa.select(Recording).where(Recording.recording_sid == sim.recording_sid))
+        assert rec is not None
+        assert rec.status == "pending" and rec.claimed_by is None
+        assert "transcription failed" in (rec.last_error or "")
+    assert signature_for(db, sim.recording_sid).state == "received"
