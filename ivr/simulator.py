@@ -21,9 +21,9 @@ from urllib.parse import urljoin, urlparse
 import requests
 from twilio.request_validator import RequestValidator
 
+from ivr.twiml import MENU_KEYS
 from petition.config import Settings
 
-KEY_FOR_LANGUAGE = {"nl": "1", "fr": "2", "de": "3", "en": "4"}
 Request = tuple[str, dict[str, str]]  # (webhook URL, form fields)
 
 
@@ -209,7 +209,7 @@ def _follow(
 def _keys_for(action: str, language: str, postcode: str | None) -> str | None:
     path = urlparse(action).path
     if path.endswith("/language"):
-        return KEY_FOR_LANGUAGE[language]
+        return next(key for key, lang in MENU_KEYS.items() if lang == language)
     if path.endswith("/postcode"):
         return postcode
     if path.endswith(("/declaration", "/consent")):

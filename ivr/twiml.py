@@ -7,14 +7,14 @@ from typing import Any
 from flask import url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from audio.prompt_texts import LANGUAGES, prompt_text
+from audio.prompt_texts import prompt_text
 from audio.prompts import default_prompt_path
 from ivr.app import services
+from ivr.media import uploaded_prompt_path
 from petition.models import Call, Campaign
 
 SAY_LANGUAGE = {"nl": "nl-NL", "fr": "fr-FR", "de": "de-DE", "en": "en-GB"}
 MENU_KEYS = {"1": "nl", "2": "fr", "3": "de", "4": "en"}
-KEY_FOR_LANGUAGE = {lang: key for key, lang in MENU_KEYS.items()}
 
 # The name recording: short, trimmed, ends on silence or on the hash key.
 RECORD_MAX_SECONDS = 10
@@ -34,18 +34,12 @@ def custom_text(campaign: Campaign | None, name: str, language: str) -> str | No
     return value or None
 
 
-def uploaded_prompt_exists(campaign: Campaign, name: str, language: str) -> bool:
-    from ivr.media import uploaded_prompt_path
-
-    return uploaded_prompt_path(campaign, name, language).exists()
-
-
 def add_prompt(
     target: VoiceResponse | Gather, campaign: Campaign | None, name: str, language: str
 ) -> None:
     """Recorded audio when there is some for this text; otherwise spoken by the carrier."""
     text = custom_text(campaign, name, language)
-    has_upload = campaign is not None and uploaded_prompt_exists(campaign, name, language)
+    has_upload = campaign is not None and uploaded_prompt_path(campaign, name, language).exists()
     has_default = text is None and default_prompt_path(name, language) is not None
     if has_upload or has_default:
         slug = campaign.slug if campaign else "_"
@@ -127,6 +121,3 @@ def _gather(
 
 def thanks(campaign: Campaign | None, language: str) -> str:
     return spoken_goodbye("thanks", language, campaign)
-
-
-__all__ = ["LANGUAGES", "MENU_KEYS", "language_menu", "next_step", "spoken_goodbye", "thanks"]

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, request, send_file
+from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from audio.prompt_texts import LANGUAGES
@@ -58,8 +59,7 @@ def int_field(name: str) -> int | None:
 
 
 def said_in(languages: tuple[str, ...], prompt: str) -> str:
-    from twilio.twiml.voice_response import VoiceResponse
-
+    """One short prompt in each of several languages, then hang up."""
     response = VoiceResponse()
     for lang in languages:
         twiml.add_prompt(response, None, prompt, lang)
