@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rq import Queue, SimpleWorker
 from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from ivr.app import create_app
@@ -108,6 +110,16 @@ def app(settings: Settings, db: Database) -> Iterator[Flask]:
     application = create_app(settings, {"TESTING": True})
     yield application
     application.extensions["petition"].db.engine.dispose()
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app on a real HTTP port, as the carrier reaches it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ivr.security import hash_token
 from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
@@ -34,16 +32,6 @@ pytestmark = [pytest.mark.whisper, pytest.mark.usefixtures("campaign")]
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     # The path through Whisper is slow; SQLite here, both databases in the faster tests.
     return f"sqlite:///{tmp_path / 'petition.sqlite3'}"
-
-
-@pytest.fixture
-def live_url(app: Flask) -> Iterator[str]:
-    """The app on a real HTTP port, as the carrier reaches it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @contextmanager
