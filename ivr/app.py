@@ -57,11 +57,13 @@ def create_app(
     db = Database(settings.database_url)
     app.extensions["petition"] = Services(settings=settings, db=db)
 
-    from ivr import api, health, public, webhooks
+    from ivr import api, health, public, staff, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(staff.embed_bp)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app

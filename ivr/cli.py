@@ -252,9 +252,8 @@ def user() -> None:
 @user.command("add")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "reviewer", "viewer"]), required=True)
-@click.option("--language", type=click.Choice(["en", "nl", "fr"]), default="en", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def user_add(email: str, role: str, language: str, password_stdin: bool) -> None:
+def user_add(email: str, role: str, password_stdin: bool) -> None:
     """Add a staff account (the password is asked for, or read from stdin)."""
     from petition import users
 
@@ -265,7 +264,7 @@ def user_add(email: str, role: str, language: str, password_stdin: bool) -> None
     db = _db(_settings())
     try:
         with db.session() as s:
-            users.create_user(s, email, role, password, language=language)
+            users.create_user(s, email, role, password)
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{role} {users.normalize_email(email)} added")

@@ -6,6 +6,7 @@ SHA-256 (the same digest `ivr.security.hash_token` checks), and it carries its o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -24,9 +25,13 @@ LANGUAGES = ("en", "nl", "fr")  # the languages of the staff pages
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong address takes as long as a wrong
-# password and the response time does not tell which accounts exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verified against when the e-mail is unknown, so a wrong address takes as long as a wrong
+    # password and the response time does not tell which accounts exist.
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class UserError(PetitionError, ValueError):
@@ -73,7 +78,7 @@ def _check_password(password: str) -> None:
 def authenticate(session: so.Session, email: str, password: str) -> User | None:
     """The active account with this e-mail and password, or None."""
     user = session.scalar(sa.select(User).where(User.email == normalize_email(email)))
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

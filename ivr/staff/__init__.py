@@ -1,0 +1,11 @@
+"""Staff pages under /staff/: live count, review by ear, signatures, campaign settings.
+
+`bp` is the staff blueprint (its gate is in auth.py); `embed_bp` serves the public embeddable
+progress page. Importing the view modules registers their routes on `bp`.
+"""
+
+from ivr.staff import account, campaign_settings, overview, reviewing, signatures  # noqa: F401
+from ivr.staff.auth import bp
+from ivr.staff.embed import bp as embed_bp
+
+__all__ = ["bp", "embed_bp"]

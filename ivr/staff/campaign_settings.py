@@ -1,0 +1,233 @@
+"""Campaign settings (admins): open or close, languages, greeting audio and texts, blocklist.
+
+Every change is written to the audit log. Each form posts, then redirects back (so a reload
+never posts twice) with a message saying what happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response
+
+from audio.prompt_texts import LANGUAGES as CALL_LANGUAGES
+from audio.prompt_texts import prompt_text
+from ivr.app import services
+from ivr.media import uploaded_prompt_path
+from ivr.staff import i18n
+from ivr.staff.auth import UPLOAD_MAX_BYTES, bp, campaign_or_404, requires, user
+from ivr.staff.greeting_audio import MAX_SECONDS, AudioRejected, convert_greeting
+from petition import audit, phones
+from petition.models import BlockedNumber, Campaign, utcnow
+
+EDITABLE_PROMPTS = ("greeting", "thanks")
+MAX_TEXT = 1000
+
+
+def _back(slug: str, anchor: str = "") -> Response:
+    return redirect(url_for("staff.campaign_settings", slug=slug) + anchor)
+
+
+def _audit(s: so.Session, campaign: Campaign, action: str, before: Any, after: Any) -> None:
+    audit.record(
+        s, actor=user().email, action=action, campaign_id=campaign.id, before=before, after=after
+    )
+
+
+@bp.get("/c/<slug>/settings")
+@requires("admin")
+def campaign_settings(slug: str) -> str:
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        blocked = list(
+            s.scalars(
+                sa.select(BlockedNumber)
+                .where(BlockedNumber.campaign_id == campaign.id)
+                .order_by(BlockedNumber.created_at.desc())
+            )
+        )
+        uploads = {
+            lang: uploaded_prompt_path(campaign, "greeting", lang).exists()
+            for lang in campaign.language_list
+        }
+    defaults = {
+        (name, lang): prompt_text(name, lang)
+        for name in EDITABLE_PROMPTS
+        for lang in CALL_LANGUAGES
+    }
+    return render_template(
+        "staff/settings.html",
+        campaign=campaign,
+        blocked=blocked,
+        uploads=uploads,
+        call_languages=CALL_LANGUAGES,
+        prompts=EDITABLE_PROMPTS,
+        defaults=defaults,
+        max_seconds=MAX_SECONDS,
+        max_mb=UPLOAD_MAX_BYTES // (1024 * 1024),
+        max_text=MAX_TEXT,
+    )
+
+
+@bp.post("/c/<slug>/settings/open")
+@requires("admin")
+def set_open(slug: str) -> Response:
+    is_open = request.form.get("open") == "1"
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        before = {"is_open": campaign.is_open}
+        campaign.is_open = is_open
+        campaign.closed_at = None if is_open else utcnow()
+        _audit(
+            s,
+            campaign,
+            "campaign_opened" if is_open else "campaign_closed",
+            before,
+            {"is_open": is_open},
+        )
+    flash(i18n.translate("done.opened" if is_open else "done.closed"), "success")
+    return _back(slug)
+
+
+@bp.post("/c/<slug>/settings/languages")
+@requires("admin")
+def set_languages(slug: str) -> Response:
+    chosen = [lang for lang in request.form.getlist("languages") if lang in CALL_LANGUAGES]
+    if not chosen:
+        flash(i18n.translate("err.languages"), "error")
+        return _back(slug, "#languages")
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        before = campaign.languages
+        # Keep the existing order (the first language is the default), new ones after.
+        kept = [lang for lang in campaign.language_list if lang in chosen]
+        campaign.languages = ",".join(kept + [lang for lang in chosen if lang not in kept])
+        _audit(
+            s,
+            campaign,
+            "campaign_languages",
+            {"languages": before},
+            {"languages": campaign.languages},
+        )
+    flash(i18n.translate("done.languages"), "success")
+    return _back(slug, "#languages")
+
+
+def _call_language(campaign: Campaign, lang: str) -> str:
+    if lang not in campaign.language_list:
+        abort(404)
+    return lang
+
+
+@bp.post("/c/<slug>/settings/greeting/<lang>")
+@requires("admin")
+def upload_greeting(slug: str, lang: str) -> Response:
+    upload = request.files.get("audio")
+    if upload is None or not upload.filename:
+        flash(i18n.translate("err.no_file"), "error")
+        return _back(slug, "#greetings")
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        _call_language(campaign, lang)
+        try:
+            seconds = convert_greeting(
+                upload.stream, uploaded_prompt_path(campaign, "greeting", lang)
+            )
+        except AudioRejected as exc:
+            flash(i18n.translate(exc.message_id, **exc.values), "error")
+            return _back(slug, "#greetings")
+        _audit(
+            s, campaign, "greeting_uploaded", None, {"language": lang, "seconds": round(seconds, 1)}
+        )
+    flash(i18n.translate("done.uploaded", seconds=round(seconds, 1)), "success")
+    return _back(slug, "#greetings")
+
+
+@bp.post("/c/<slug>/settings/greeting/<lang>/remove")
+@requires("admin")
+def remove_greeting(slug: str, lang: str) -> Response:
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        uploaded_prompt_path(campaign, "greeting", _call_language(campaign, lang)).unlink(
+            missing_ok=True
+        )
+        _audit(s, campaign, "greeting_removed", {"language": lang}, None)
+    flash(i18n.translate("done.upload_removed"), "success")
+    return _back(slug, "#greetings")
+
+
+@bp.post("/c/<slug>/settings/texts")
+@requires("admin")
+def set_texts(slug: str) -> Response:
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        texts = {
+            (name, lang): " ".join(request.form.get(f"{name}.{lang}", "").split())
+            for name in EDITABLE_PROMPTS
+            for lang in campaign.language_list
+        }
+        if any(len(text) > MAX_TEXT for text in texts.values()):
+            flash(i18n.translate("err.text_long", n=MAX_TEXT), "error")
+            return _back(slug, "#texts")
+        before = campaign.prompts or {}
+        prompts: dict[str, dict[str, str]] = {
+            name: dict(v) for name, v in before.items() if isinstance(v, dict)
+        }
+        for (name, lang), text in texts.items():
+            if text:
+                prompts.setdefault(name, {})[lang] = text
+            else:
+                prompts.get(name, {}).pop(lang, None)
+        # A new dict, so SQLAlchemy sees the JSON column change; empty means the default text.
+        campaign.prompts = {name: found for name, found in prompts.items() if found}
+        _audit(s, campaign, "campaign_texts", before, campaign.prompts)
+    flash(i18n.translate("done.texts"), "success")
+    return _back(slug, "#texts")
+
+
+@bp.post("/c/<slug>/settings/blocked")
+@requires("admin")
+def block_number(slug: str) -> Response:
+    caller = phones.identify(request.form.get("number", ""), services().settings.phone_hash_key)
+    if caller.withheld or caller.hash is None:
+        flash(i18n.translate("err.number"), "error")
+        return _back(slug, "#blocked")
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        exists = s.scalar(
+            sa.select(BlockedNumber.id).where(
+                BlockedNumber.campaign_id == campaign.id, BlockedNumber.caller_hash == caller.hash
+            )
+        )
+        if exists is not None:
+            flash(i18n.translate("err.already_blocked"), "error")
+            return _back(slug, "#blocked")
+        note = request.form.get("note", "").strip()[:200]
+        s.add(
+            BlockedNumber(
+                campaign_id=campaign.id,
+                caller_hash=caller.hash,
+                caller_masked=caller.masked,
+                note=note,
+            )
+        )
+        _audit(s, campaign, "number_blocked", None, {"number": caller.masked, "note": note})
+    flash(i18n.translate("done.blocked", masked=caller.masked), "success")
+    return _back(slug, "#blocked")
+
+
+@bp.post("/c/<slug>/settings/blocked/<int:blocked_id>/remove")
+@requires("admin")
+def unblock_number(slug: str, blocked_id: int) -> Response:
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        row = s.get(BlockedNumber, blocked_id)
+        if row is None or row.campaign_id != campaign.id:
+            abort(404)
+        _audit(s, campaign, "number_unblocked", {"number": row.caller_masked}, None)
+        s.delete(row)
+    flash(i18n.translate("done.unblocked"), "success")
+    return _back(slug, "#blocked")

@@ -1,0 +1,594 @@
+"""The staff pages in English, Dutch and French: a dict of messages keyed by id.
+
+The page language is, in order: the switch in the page header (kept in the session), the
+signed-in user's own language, the browser's Accept-Language, English.
+"""
+
+from __future__ import annotations
+
+from flask import g, request, session
+
+LANGUAGES = ("en", "nl", "fr")
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
+
+# id: (English, Dutch, French). Placeholders use str.format: {n}, {name}, ...
+_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "app.name": ("Voice petition", "Telefoonpetitie", "Pétition par téléphone"),
+    "skip": ("Skip to content", "Naar de inhoud", "Aller au contenu"),
+    "nav.campaigns": ("Campaigns", "Campagnes", "Campagnes"),
+    "nav.account": ("My account", "Mijn account", "Mon compte"),
+    "nav.logout": ("Sign out", "Afmelden", "Se déconnecter"),
+    "nav.language": ("Language", "Taal", "Langue"),
+    "nav.signed_in_as": (
+        "Signed in as {email} ({role})",
+        "Aangemeld als {email} ({role})",
+        "Connecté·e en tant que {email} ({role})",
+    ),
+    "nav.main": ("Main menu", "Hoofdmenu", "Menu principal"),
+    "nav.campaign": ("Campaign menu", "Campagnemenu", "Menu de la campagne"),
+    "role.admin": ("admin", "beheerder", "administrateur"),
+    "role.reviewer": ("reviewer", "controleur", "vérificateur"),
+    "role.viewer": ("viewer", "lezer", "lecteur"),
+    "cnav.overview": ("Overview", "Overzicht", "Vue d'ensemble"),
+    "cnav.review": ("Review", "Nakijken", "Vérification"),
+    "cnav.signatures": ("Signatures", "Handtekeningen", "Signatures"),
+    "cnav.settings": ("Settings", "Instellingen", "Paramètres"),
+    # sign-in
+    "login.title": ("Staff sign-in", "Aanmelden voor medewerkers", "Connexion du personnel"),
+    "login.submit": ("Sign in", "Aanmelden", "Se connecter"),
+    "login.failed": (
+        "Wrong e-mail address or password.",
+        "Verkeerd e-mailadres of wachtwoord.",
+        "Adresse e-mail ou mot de passe incorrect.",
+    ),
+    "login.limited": (
+        "Too many failed attempts. Try again in {minutes} minutes.",
+        "Te veel mislukte pogingen. Probeer opnieuw over {minutes} minuten.",
+        "Trop de tentatives échouées. Réessayez dans {minutes} minutes.",
+    ),
+    "login.required": (
+        "Please sign in to see this page.",
+        "Meld u aan om deze pagina te zien.",
+        "Connectez-vous pour voir cette page.",
+    ),
+    "logout.done": ("You are signed out.", "U bent afgemeld.", "Vous êtes déconnecté·e."),
+    "field.email": ("E-mail address", "E-mailadres", "Adresse e-mail"),
+    "field.password": ("Password", "Wachtwoord", "Mot de passe"),
+    # campaigns
+    "campaigns.title": ("Campaigns", "Campagnes", "Campagnes"),
+    "campaigns.none": (
+        "No campaigns yet. Create one with: petition campaign create",
+        "Nog geen campagnes. Maak er een met: petition campaign create",
+        "Pas encore de campagne. Créez-en une avec : petition campaign create",
+    ),
+    "col.campaign": ("Campaign", "Campagne", "Campagne"),
+    "col.status": ("Status", "Status", "Statut"),
+    "col.counted": ("Counted", "Geteld", "Comptées"),
+    "col.needs_review": ("To review", "Na te kijken", "À vérifier"),
+    "col.target": ("Target", "Doel", "Objectif"),
+    "status.open": ("Open", "Open", "Ouverte"),
+    "status.closed": ("Closed", "Gesloten", "Clôturée"),
+    # overview
+    "overview.counted": ("Counted signatures", "Getelde handtekeningen", "Signatures comptées"),
+    "overview.of_target": (
+        "of {target} needed",
+        "van de {target} nodig",
+        "sur les {target} nécessaires",
+    ),
+    "overview.live": (
+        "Updates every few seconds.",
+        "Wordt om de paar seconden bijgewerkt.",
+        "Mis à jour toutes les quelques secondes.",
+    ),
+    "overview.updated": (
+        "Updated {time} UTC",
+        "Bijgewerkt om {time} UTC",
+        "Mis à jour à {time} UTC",
+    ),
+    "overview.stale": (
+        "Live updates paused: the server cannot be reached.",
+        "Live-updates gepauzeerd: de server is niet bereikbaar.",
+        "Mises à jour suspendues : le serveur est injoignable.",
+    ),
+    "overview.by_language": (
+        "Counted, by language of the call",
+        "Geteld, per taal van de oproep",
+        "Comptées, par langue de l'appel",
+    ),
+    "overview.charts": ("Activity", "Activiteit", "Activité"),
+    "stat.calls": ("Calls", "Oproepen", "Appels"),
+    "stat.pending": ("Being processed", "In verwerking", "En traitement"),
+    "stat.needs_review": ("Held for review", "Wacht op nakijken", "En attente de vérification"),
+    "stat.name_checks": ("Names to check", "Namen na te kijken", "Noms à vérifier"),
+    "stat.rejected": ("Rejected", "Afgewezen", "Rejetées"),
+    "threshold.title": (
+        "Progress to the threshold",
+        "Voortgang naar de drempel",
+        "Progression vers le seuil",
+    ),
+    "threshold.rule": ("Rule: {title}", "Regel: {title}", "Règle : {title}"),
+    "threshold.missing": ("{n} more needed", "Nog {n} nodig", "Encore {n} nécessaires"),
+    "threshold.reached": ("Reached", "Bereikt", "Atteint"),
+    "threshold.total": ("Total", "Totaal", "Total"),
+    "threshold.minimum": ("Minimum", "Minimum", "Minimum"),
+    "threshold.missing_col": ("Missing", "Ontbreekt", "Manquant"),
+    "threshold.note": ("Please note", "Let op", "À noter"),
+    "threshold.eligibility": ("Who may sign", "Wie mag tekenen", "Qui peut signer"),
+    "threshold.closes": ("Counts until {date}", "Telt tot {date}", "Compte jusqu'au {date}"),
+    "threshold.expired": (
+        "The rule's period is over.",
+        "De termijn van de regel is voorbij.",
+        "La période de la règle est terminée.",
+    ),
+    "threshold.countries": (
+        "Member states above their minimum: {n} of {needed} needed",
+        "Lidstaten boven hun minimum: {n} van de {needed} nodig",
+        "États membres au-dessus de leur minimum : {n} sur les {needed} nécessaires",
+    ),
+    "chart.calls_hour": (
+        "Calls per hour, last 48 hours (UTC)",
+        "Oproepen per uur, laatste 48 uur (UTC)",
+        "Appels par heure, 48 dernières heures (UTC)",
+    ),
+    "chart.sigs_hour": (
+        "Counted signatures per hour, last 48 hours (UTC)",
+        "Getelde handtekeningen per uur, laatste 48 uur (UTC)",
+        "Signatures comptées par heure, 48 dernières heures (UTC)",
+    ),
+    "chart.calls_day": ("Calls per day (UTC)", "Oproepen per dag (UTC)", "Appels par jour (UTC)"),
+    "chart.sigs_day": (
+        "Counted signatures per day (UTC)",
+        "Getelde handtekeningen per dag (UTC)",
+        "Signatures comptées par jour (UTC)",
+    ),
+    "chart.table": ("Show as a table", "Als tabel tonen", "Afficher en tableau"),
+    "chart.when": ("When", "Wanneer", "Quand"),
+    "chart.total": ("Total", "Totaal", "Total"),
+    "lang.nl": ("Dutch", "Nederlands", "Néerlandais"),
+    "lang.fr": ("French", "Frans", "Français"),
+    "lang.de": ("German", "Duits", "Allemand"),
+    "lang.en": ("English", "Engels", "Anglais"),
+    "lang.unknown": ("No language chosen", "Geen taal gekozen", "Pas de langue choisie"),
+    "health.title": ("Processing health", "Gezondheid van de verwerking", "État du traitement"),
+    "health.queue": ("Jobs in the queue", "Taken in de wachtrij", "Tâches en file d'attente"),
+    "health.failed_jobs": ("Failed jobs", "Mislukte taken", "Tâches échouées"),
+    "health.workers": ("Workers", "Verwerkers", "Processus de traitement"),
+    "health.no_workers": (
+        "No worker is running: recordings wait until one starts.",
+        "Er draait geen verwerker: opnames wachten tot er een start.",
+        "Aucun processus ne tourne : les enregistrements attendent qu'un démarre.",
+    ),
+    "health.worker_seen": (
+        "{state}, last heartbeat {age} ago",
+        "{state}, laatste hartslag {age} geleden",
+        "{state}, dernier signe de vie il y a {age}",
+    ),
+    "health.oldest": (
+        "Oldest recording waiting",
+        "Oudste wachtende opname",
+        "Plus ancien enregistrement en attente",
+    ),
+    "health.pending": ("Recordings waiting", "Wachtende opnames", "Enregistrements en attente"),
+    "health.none": ("none", "geen", "aucun"),
+    "health.redis_down": (
+        "The queue (Redis) cannot be reached: {error}",
+        "De wachtrij (Redis) is niet bereikbaar: {error}",
+        "La file d'attente (Redis) est injoignable : {error}",
+    ),
+    "health.failed_recordings": (
+        "Recordings that failed",
+        "Mislukte opnames",
+        "Enregistrements en échec",
+    ),
+    "health.no_failed": ("None.", "Geen.", "Aucun."),
+    "col.recording": ("Recording", "Opname", "Enregistrement"),
+    "col.received": ("Received", "Ontvangen", "Reçu"),
+    "col.attempts": ("Attempts", "Pogingen", "Tentatives"),
+    "col.error": ("Last error", "Laatste fout", "Dernière erreur"),
+    "age.s": ("{n} s", "{n} s", "{n} s"),
+    "age.min": ("{n} min", "{n} min", "{n} min"),
+    "age.h": ("{n} h", "{n} u", "{n} h"),
+    "age.d": ("{n} days", "{n} dagen", "{n} jours"),
+    # review
+    "review.title": ("Review", "Nakijken", "Vérification"),
+    "tab.review": ("Held out of the count", "Buiten de telling", "Hors du décompte"),
+    "tab.names": ("Name checks", "Naamcontroles", "Vérification des noms"),
+    "review.intro.review": (
+        "These signatures are not counted until a person decides.",
+        "Deze handtekeningen tellen pas mee als iemand beslist.",
+        "Ces signatures ne comptent qu'après la décision d'une personne.",
+    ),
+    "review.intro.names": (
+        "These signatures are counted; the machine was not sure of the name.",
+        "Deze handtekeningen zijn geteld; de machine was niet zeker van de naam.",
+        "Ces signatures sont comptées ; la machine n'était pas sûre du nom.",
+    ),
+    "review.start": ("Start reviewing", "Begin met nakijken", "Commencer la vérification"),
+    "review.empty": (
+        "Nothing waiting here.",
+        "Hier wacht niets.",
+        "Rien en attente ici.",
+    ),
+    "review.more": (
+        "Showing the first {n}.",
+        "De eerste {n} worden getoond.",
+        "Les {n} premières sont affichées.",
+    ),
+    "col.signed_at": ("Signed at (UTC)", "Getekend op (UTC)", "Signée le (UTC)"),
+    "col.name": ("Name", "Naam", "Nom"),
+    "col.reason": ("Reason", "Reden", "Motif"),
+    "col.language": ("Language", "Taal", "Langue"),
+    "col.caller": ("Caller", "Beller", "Appelant"),
+    "col.state": ("State", "Status", "État"),
+    "col.region": ("Region", "Gewest", "Région"),
+    "col.signature": ("Signature", "Handtekening", "Signature"),
+    "state.received": ("Received", "Ontvangen", "Reçue"),
+    "state.transcribed": ("Transcribed", "Uitgeschreven", "Transcrite"),
+    "state.counted": ("Counted", "Geteld", "Comptée"),
+    "state.needs_review": ("Needs review", "Na te kijken", "À vérifier"),
+    "state.rejected": ("Rejected", "Afgewezen", "Rejetée"),
+    "reason.silent": ("Silent", "Stil", "Silencieux"),
+    "reason.duplicate": ("Duplicate", "Dubbel", "Doublon"),
+    "reason.possible_duplicate": (
+        "Possible duplicate (same name, other number)",
+        "Mogelijk dubbel (zelfde naam, ander nummer)",
+        "Doublon possible (même nom, autre numéro)",
+    ),
+    "reason.withheld": ("Number withheld", "Nummer afgeschermd", "Numéro masqué"),
+    "reason.blocked": ("Blocked number", "Geblokkeerd nummer", "Numéro bloqué"),
+    "reason.withdrawn": ("Withdrawn", "Ingetrokken", "Retirée"),
+    "reason.erased": ("Erased", "Gewist", "Effacée"),
+    "reason.not_a_name": ("Not a name", "Geen naam", "Pas un nom"),
+    "reason.other": ("Other", "Andere", "Autre"),
+    "caller.unrecognised": ("Unrecognised number", "Onherkend nummer", "Numéro non reconnu"),
+    "flag.name_check": ("Name to check", "Naam nakijken", "Nom à vérifier"),
+    "sig.title": ("Signature {id}", "Handtekening {id}", "Signature {id}"),
+    "sig.position": (
+        "{n} of {total} in this queue",
+        "{n} van {total} in deze wachtrij",
+        "{n} sur {total} dans cette file",
+    ),
+    "sig.not_waiting": (
+        "This signature is not waiting for review.",
+        "Deze handtekening wacht niet op nakijken.",
+        "Cette signature n'attend pas de vérification.",
+    ),
+    "sig.recording": ("Recording", "Opname", "Enregistrement"),
+    "sig.no_recording": (
+        "The recording is not available (not fetched yet, or deleted after the retention period).",
+        "De opname is niet beschikbaar (nog niet opgehaald, of gewist na de bewaartermijn).",
+        "L'enregistrement n'est pas disponible (pas encore récupéré, ou effacé après la durée "
+        "de conservation).",
+    ),
+    "sig.transcript": ("Transcript", "Transcriptie", "Transcription"),
+    "sig.confidence": ("Confidence", "Zekerheid", "Confiance"),
+    "sig.name_label": ("Name as heard", "Naam zoals gehoord", "Nom tel qu'entendu"),
+    "sig.this": ("This signature", "Deze handtekening", "Cette signature"),
+    "sig.other": (
+        "Signature with the same name",
+        "Handtekening met dezelfde naam",
+        "Signature avec le même nom",
+    ),
+    "sig.postcode": ("Postcode", "Postcode", "Code postal"),
+    "sig.none": ("(none)", "(geen)", "(aucun)"),
+    "action.accept": ("Accept", "Aanvaarden", "Accepter"),
+    "action.save_name": ("Save name", "Naam bewaren", "Enregistrer le nom"),
+    "action.reject_as": ("Reject as", "Afwijzen als", "Rejeter comme"),
+    "action.duplicate": (
+        "Same person: reject as duplicate",
+        "Zelfde persoon: afwijzen als dubbel",
+        "Même personne : rejeter comme doublon",
+    ),
+    "action.next": ("Next", "Volgende", "Suivante"),
+    "action.prev": ("Previous", "Vorige", "Précédente"),
+    "action.list": ("Back to the list", "Terug naar de lijst", "Retour à la liste"),
+    "keys.title": ("Keyboard shortcuts", "Sneltoetsen", "Raccourcis clavier"),
+    "keys.accept": ("accept", "aanvaarden", "accepter"),
+    "keys.edit": ("edit the name", "naam bewerken", "modifier le nom"),
+    "keys.reject": ("choose a reject reason", "afwijsreden kiezen", "choisir un motif de rejet"),
+    "keys.duplicate": ("duplicate", "dubbel", "doublon"),
+    "keys.next": ("next", "volgende", "suivante"),
+    "keys.prev": ("previous", "vorige", "précédente"),
+    "keys.play": ("play or pause", "afspelen of pauzeren", "lecture ou pause"),
+    "done.accepted": ("Accepted and counted.", "Aanvaard en geteld.", "Acceptée et comptée."),
+    "done.confirmed": ("Name confirmed.", "Naam bevestigd.", "Nom confirmé."),
+    "done.accepted_duplicate": (
+        "This number was counted already: rejected as a duplicate.",
+        "Dit nummer werd al geteld: afgewezen als dubbel.",
+        "Ce numéro était déjà compté : rejetée comme doublon.",
+    ),
+    "done.rejected": ("Rejected.", "Afgewezen.", "Rejetée."),
+    "done.name": ("Name saved.", "Naam bewaard.", "Nom enregistré."),
+    "done.duplicate": (
+        "Rejected as a duplicate.",
+        "Afgewezen als dubbel.",
+        "Rejetée comme doublon.",
+    ),
+    "review.stale": (
+        "Someone else changed this signature meanwhile; nothing was done. Here it is as it is now.",
+        "Iemand anders wijzigde deze handtekening intussen; er is niets gedaan. Hier is ze nu.",
+        "Quelqu'un d'autre a modifié cette signature entre-temps ; rien n'a été fait. La voici.",
+    ),
+    "review.queue_done": (
+        "That was the last one in this queue.",
+        "Dat was de laatste in deze wachtrij.",
+        "C'était la dernière de cette file.",
+    ),
+    # signatures list
+    "sigs.title": ("Signatures", "Handtekeningen", "Signatures"),
+    "field.search": ("Name contains", "Naam bevat", "Le nom contient"),
+    "field.state": ("State", "Status", "État"),
+    "field.language": ("Language", "Taal", "Langue"),
+    "field.from": ("Signed from", "Getekend vanaf", "Signée à partir du"),
+    "field.to": ("Signed until", "Getekend tot en met", "Signée jusqu'au"),
+    "any": ("Any", "Alle", "Tous"),
+    "sigs.filter": ("Filter", "Filteren", "Filtrer"),
+    "sigs.reset": ("Reset", "Wissen", "Réinitialiser"),
+    "sigs.found": ("Found: {n}", "Gevonden: {n}", "Trouvées : {n}"),
+    "sigs.first": ("First page", "Eerste pagina", "Première page"),
+    "sigs.next": ("Next page", "Volgende pagina", "Page suivante"),
+    "sigs.none": (
+        "No signature matches.",
+        "Geen enkele handtekening voldoet.",
+        "Aucune signature ne correspond.",
+    ),
+    "sigs.bad_date": (
+        "Dates are written as YYYY-MM-DD.",
+        "Datums schrijft u als JJJJ-MM-DD.",
+        "Les dates s'écrivent AAAA-MM-JJ.",
+    ),
+    # settings
+    "settings.title": ("Campaign settings", "Campagne-instellingen", "Paramètres de la campagne"),
+    "settings.status": ("Open or closed", "Open of gesloten", "Ouverte ou clôturée"),
+    "settings.open_now": (
+        "The campaign is open: calls are signatures.",
+        "De campagne is open: oproepen zijn handtekeningen.",
+        "La campagne est ouverte : les appels sont des signatures.",
+    ),
+    "settings.closed_now": (
+        "The campaign is closed: callers hear that it is closed.",
+        "De campagne is gesloten: bellers horen dat ze gesloten is.",
+        "La campagne est clôturée : les appelants entendent qu'elle est clôturée.",
+    ),
+    "action.close": ("Close the campaign", "Campagne sluiten", "Clôturer la campagne"),
+    "action.open": ("Open the campaign", "Campagne openen", "Ouvrir la campagne"),
+    "settings.languages": ("Languages of the call", "Talen van de oproep", "Langues de l'appel"),
+    "settings.languages_hint": (
+        "With more than one, callers choose with the keypad; the first is used when they "
+        "press nothing.",
+        "Bij meer dan één kiezen bellers met de toetsen; de eerste geldt als ze niets drukken.",
+        "S'il y en a plusieurs, l'appelant choisit au clavier ; la première vaut s'il "
+        "n'appuie sur rien.",
+    ),
+    "action.save": ("Save", "Opslaan", "Enregistrer"),
+    "settings.greetings": (
+        "Greeting recordings",
+        "Begroeting (opnames)",
+        "Accueil (enregistrements)",
+    ),
+    "settings.greeting_hint": (
+        "Any common audio format, at most {seconds} seconds and {mb} MB. It is converted to "
+        "telephone quality (8 kHz mono) and played instead of the greeting text.",
+        "Elk gangbaar audioformaat, hoogstens {seconds} seconden en {mb} MB. Het wordt omgezet "
+        "naar telefoonkwaliteit (8 kHz mono) en speelt in plaats van de begroetingstekst.",
+        "Tout format audio courant, au plus {seconds} secondes et {mb} Mo. Il est converti en "
+        "qualité téléphone (8 kHz mono) et joué à la place du texte d'accueil.",
+    ),
+    "settings.uploaded": ("Uploaded recording", "Opgeladen opname", "Enregistrement téléversé"),
+    "settings.no_upload": (
+        "No upload: callers hear the text below or the default recording.",
+        "Geen opname opgeladen: bellers horen de tekst hieronder of de standaardopname.",
+        "Aucun envoi : l'appelant entend le texte ci-dessous ou l'enregistrement par défaut.",
+    ),
+    "field.audio_file": ("Audio file", "Audiobestand", "Fichier audio"),
+    "action.upload": ("Upload", "Opladen", "Téléverser"),
+    "action.remove": ("Remove", "Verwijderen", "Supprimer"),
+    "settings.texts": ("Texts of the call", "Teksten van de oproep", "Textes de l'appel"),
+    "settings.texts_hint": (
+        "Spoken by the carrier's voice when there is no recording. Leave empty for the "
+        "default text, shown as a placeholder.",
+        "Uitgesproken door de stem van de operator als er geen opname is. Laat leeg voor de "
+        "standaardtekst, die als voorbeeld staat.",
+        "Lu par la voix de l'opérateur s'il n'y a pas d'enregistrement. Laissez vide pour le "
+        "texte par défaut, affiché en exemple.",
+    ),
+    "prompt.greeting": ("Greeting", "Begroeting", "Accueil"),
+    "prompt.thanks": ("Thank-you", "Bedanking", "Remerciement"),
+    "settings.blocked": ("Blocked numbers", "Geblokkeerde nummers", "Numéros bloqués"),
+    "settings.blocked_hint": (
+        "Calls from a blocked number are held for review instead of counted. Numbers are "
+        "stored coded and shown masked. Signatures already counted do not change.",
+        "Oproepen van een geblokkeerd nummer wachten op nakijken in plaats van te tellen. "
+        "Nummers worden gecodeerd bewaard en gemaskeerd getoond. Al getelde handtekeningen "
+        "veranderen niet.",
+        "Les appels d'un numéro bloqué attendent une vérification au lieu d'être comptés. Les "
+        "numéros sont conservés codés et affichés masqués. Les signatures déjà comptées ne "
+        "changent pas.",
+    ),
+    "field.number": ("Phone number", "Telefoonnummer", "Numéro de téléphone"),
+    "field.note": ("Note (optional)", "Notitie (optioneel)", "Note (facultative)"),
+    "action.block": ("Block", "Blokkeren", "Bloquer"),
+    "action.unblock": ("Unblock", "Deblokkeren", "Débloquer"),
+    "settings.no_blocked": (
+        "No blocked numbers.",
+        "Geen geblokkeerde nummers.",
+        "Aucun numéro bloqué.",
+    ),
+    "col.number": ("Number", "Nummer", "Numéro"),
+    "col.note": ("Note", "Notitie", "Note"),
+    "col.added": ("Added", "Toegevoegd", "Ajouté"),
+    "done.opened": ("The campaign is open.", "De campagne is open.", "La campagne est ouverte."),
+    "done.closed": (
+        "The campaign is closed.",
+        "De campagne is gesloten.",
+        "La campagne est clôturée.",
+    ),
+    "done.languages": ("Languages saved.", "Talen opgeslagen.", "Langues enregistrées."),
+    "done.uploaded": (
+        "Greeting saved ({seconds} s).",
+        "Begroeting bewaard ({seconds} s).",
+        "Accueil enregistré ({seconds} s).",
+    ),
+    "done.upload_removed": (
+        "Uploaded greeting removed.",
+        "Opgeladen begroeting verwijderd.",
+        "Accueil téléversé supprimé.",
+    ),
+    "done.texts": ("Texts saved.", "Teksten opgeslagen.", "Textes enregistrés."),
+    "done.blocked": (
+        "Number blocked: {masked}",
+        "Nummer geblokkeerd: {masked}",
+        "Numéro bloqué : {masked}",
+    ),
+    "done.unblocked": ("Number unblocked.", "Nummer gedeblokkeerd.", "Numéro débloqué."),
+    "err.languages": (
+        "Choose at least one language.",
+        "Kies minstens één taal.",
+        "Choisissez au moins une langue.",
+    ),
+    "err.no_file": (
+        "Choose a file first.",
+        "Kies eerst een bestand.",
+        "Choisissez d'abord un fichier.",
+    ),
+    "err.not_audio": (
+        "This file is not audio we can read. Upload a WAV, MP3, OGG, FLAC or M4A file.",
+        "Dit bestand is geen audio die we kunnen lezen. Laad een WAV-, MP3-, OGG-, FLAC- of "
+        "M4A-bestand op.",
+        "Ce fichier n'est pas un audio lisible. Envoyez un fichier WAV, MP3, OGG, FLAC ou M4A.",
+    ),
+    "err.audio_long": (
+        "The recording is longer than {seconds} seconds.",
+        "De opname duurt langer dan {seconds} seconden.",
+        "L'enregistrement dure plus de {seconds} secondes.",
+    ),
+    "err.audio_short": (
+        "The recording is too short.",
+        "De opname is te kort.",
+        "L'enregistrement est trop court.",
+    ),
+    "err.number": (
+        "This is not a phone number we recognise.",
+        "Dit is geen telefoonnummer dat we herkennen.",
+        "Ce n'est pas un numéro de téléphone reconnu.",
+    ),
+    "err.already_blocked": (
+        "This number is blocked already.",
+        "Dit nummer is al geblokkeerd.",
+        "Ce numéro est déjà bloqué.",
+    ),
+    "err.text_long": (
+        "A text has at most {n} characters.",
+        "Een tekst heeft hoogstens {n} tekens.",
+        "Un texte compte au plus {n} caractères.",
+    ),
+    # account
+    "account.title": ("My account", "Mijn account", "Mon compte"),
+    "account.language": (
+        "Language of these pages",
+        "Taal van deze pagina's",
+        "Langue de ces pages",
+    ),
+    "account.tokens": ("API tokens", "API-sleutels", "Jetons d'API"),
+    "account.tokens_hint": (
+        "A token lets a program read the staff API (for example {example}) with your role, "
+        "{role}. It is shown once: copy it and keep it secret.",
+        "Met een sleutel leest een programma de API (bijvoorbeeld {example}) met uw rol, "
+        "{role}. Hij wordt één keer getoond: kopieer hem en houd hem geheim.",
+        "Un jeton permet à un programme de lire l'API (par exemple {example}) avec votre rôle, "
+        "{role}. Il n'est affiché qu'une fois : copiez-le et gardez-le secret.",
+    ),
+    "field.label": ("What is it for?", "Waarvoor dient hij?", "À quoi sert-il ?"),
+    "action.create_token": ("Create a token", "Sleutel aanmaken", "Créer un jeton"),
+    "account.new_token": (
+        "Your new token. Copy it now: it is not shown again.",
+        "Uw nieuwe sleutel. Kopieer hem nu: hij wordt niet opnieuw getoond.",
+        "Votre nouveau jeton. Copiez-le maintenant : il ne sera plus affiché.",
+    ),
+    "col.label": ("Label", "Omschrijving", "Libellé"),
+    "col.created": ("Created", "Aangemaakt", "Créé"),
+    "col.last_used": ("Last used", "Laatst gebruikt", "Dernière utilisation"),
+    "token.active": ("Active", "Actief", "Actif"),
+    "token.revoked": ("Revoked", "Ingetrokken", "Révoqué"),
+    "action.revoke": ("Revoke", "Intrekken", "Révoquer"),
+    "account.no_tokens": ("No tokens yet.", "Nog geen sleutels.", "Pas encore de jeton."),
+    "done.revoked": ("Token revoked.", "Sleutel ingetrokken.", "Jeton révoqué."),
+    "done.language": ("Language saved.", "Taal opgeslagen.", "Langue enregistrée."),
+    "never": ("never", "nooit", "jamais"),
+    # errors
+    "err.title": ("Something is not right", "Er klopt iets niet", "Quelque chose ne va pas"),
+    "err.400": (
+        "The form had expired or did not come from this site. Nothing was changed. Reload the "
+        "page and try again.",
+        "Het formulier was verlopen of kwam niet van deze site. Er is niets gewijzigd. Laad de "
+        "pagina opnieuw en probeer nog eens.",
+        "Le formulaire avait expiré ou ne venait pas de ce site. Rien n'a été modifié. "
+        "Rechargez la page et réessayez.",
+    ),
+    "err.403": (
+        "Your role does not allow this.",
+        "Uw rol laat dit niet toe.",
+        "Votre rôle ne le permet pas.",
+    ),
+    "err.404": (
+        "This page does not exist.",
+        "Deze pagina bestaat niet.",
+        "Cette page n'existe pas.",
+    ),
+    "err.413": (
+        "The file is too large.",
+        "Het bestand is te groot.",
+        "Le fichier est trop volumineux.",
+    ),
+    "err.back": ("Back to the campaigns", "Terug naar de campagnes", "Retour aux campagnes"),
+    # the public, embeddable progress page
+    "embed.signatures": ("signatures", "handtekeningen", "signatures"),
+    "embed.of": ("of {target}", "van {target}", "sur {target}"),
+    "embed.reached": ("Goal reached", "Doel bereikt", "Objectif atteint"),
+    "embed.closed": (
+        "This petition is closed.",
+        "Deze petitie is afgesloten.",
+        "Cette pétition est clôturée.",
+    ),
+}
+
+
+def pick_language(user_language: str | None = None) -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    if user_language in LANGUAGES:
+        return str(user_language)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def current_language() -> str:
+    lang = g.get("lang")
+    if lang is None:
+        user = g.get("user")
+        lang = g.lang = pick_language(user.language if user is not None else None)
+    return str(lang)
+
+
+def translate(message_id: str, lang: str | None = None, /, **values: object) -> str:
+    """The message in the page language (English when missing), filled with `values`."""
+    texts = _MESSAGES.get(message_id)
+    if texts is None:
+        return message_id
+    text = texts[LANGUAGES.index(lang or current_language())] or texts[0]
+    return text.format(**values) if values else text
+
+
+def format_number(value: int | float, lang: str | None = None) -> str:
+    """25,000 (en), 25.000 (nl), 25 000 (fr, with a narrow no-break space)."""
+    lang = lang or current_language()
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    if lang == "nl":
+        return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def messages() -> dict[str, tuple[str, str, str]]:
+    return dict(_MESSAGES)

@@ -1,0 +1,185 @@
+"""Campaign list and overview: live count, threshold progress, activity charts, pipeline health."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, jsonify, render_template
+from markupsafe import Markup
+
+from ivr.app import services
+from ivr.staff import charts, i18n, series
+from ivr.staff.auth import bp, campaign_or_404
+from ivr.staff.pipeline import pipeline_health
+from petition.models import Campaign, Signature, SignatureState, utcnow
+from petition.regions import Region, region_label
+from petition.stats import campaign_rule, campaign_stats
+
+# The live figures are computed at most this often per process, however many staff watch.
+LIVE_SECONDS = 3
+# Charts are per hour at best; a minute-old chart is fine and spares the heavier queries.
+CHART_SECONDS = 60
+POLL_SECONDS = 5
+
+_cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
+
+
+def cached(kind: str, slug: str, ttl: float, compute: Any) -> Any:
+    key = (services().db.url, kind, slug)
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    value = compute()
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def clear_caches() -> None:
+    _cache.clear()
+
+
+def forget_stats(slug: str) -> None:
+    """After a decision here, this process shows the new figures at once (others within
+    LIVE_SECONDS)."""
+    _cache.pop((services().db.url, "stats", slug), None)
+
+
+def stats_for(slug: str) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        with services().db.session() as s:
+            return campaign_stats(s, campaign_or_404(s, slug))
+
+    result: dict[str, Any] = cached("stats", slug, LIVE_SECONDS, compute)
+    return result
+
+
+def live_figures(stats: dict[str, Any]) -> dict[str, Any]:
+    """The figures the overview refreshes, flat: {"signatures": 12, "region.brussels.count": 3}."""
+    threshold = stats["threshold"]
+    figures: dict[str, Any] = {
+        key: stats[key]
+        for key in ("signatures", "calls", "pending", "needs_review", "name_checks", "rejected")
+    }
+    for key in ("counted", "percent", "missing", "reached"):
+        figures[f"threshold.{key}"] = threshold[key]
+    for item in threshold["regions"]:
+        prefix = f"region.{item['region']}"
+        figures[f"{prefix}.count"] = item["count"]
+        figures[f"{prefix}.missing"] = item["missing"]
+        if item["minimum"]:
+            figures[f"{prefix}.percent"] = min(100.0, 100 * item["count"] / item["minimum"])
+    for milestone in threshold["milestones"]:
+        figures[f"milestone.{milestone['target']}.missing"] = milestone["missing"]
+    figures["generated_at"] = stats["generated_at"]
+    return figures
+
+
+@bp.get("/")
+def campaigns() -> str:
+    with services().db.session() as s:
+        rows = s.execute(
+            sa.select(Signature.campaign_id, Signature.state, sa.func.count())
+            .where(Signature.state.in_([SignatureState.COUNTED, SignatureState.NEEDS_REVIEW]))
+            .group_by(Signature.campaign_id, Signature.state)
+        ).all()
+        counts = {(cid, state): n for cid, state, n in rows}
+        items = [
+            {
+                "campaign": c,
+                "counted": counts.get((c.id, SignatureState.COUNTED), 0),
+                "needs_review": counts.get((c.id, SignatureState.NEEDS_REVIEW), 0),
+                "target": campaign_rule(c).total,
+            }
+            for c in s.scalars(sa.select(Campaign).order_by(Campaign.is_open.desc(), Campaign.slug))
+        ]
+    return render_template("staff/campaigns.html", items=items)
+
+
+@bp.get("/c/<slug>/")
+def overview(slug: str) -> str:
+    stats = stats_for(slug)
+    now = utcnow()
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+
+        def compute_series() -> dict[str, series.Series]:
+            calls_h, sigs_h = series.hourly(s, campaign, now)
+            calls_d, sigs_d = series.daily(s, campaign, now)
+            return {
+                "calls_hour": calls_h,
+                "sigs_hour": sigs_h,
+                "calls_day": calls_d,
+                "sigs_day": sigs_d,
+            }
+
+        data = cached("series", slug, CHART_SECONDS, compute_series)
+        health = pipeline_health(s, services().queue, campaign.id, now)
+    lang = i18n.current_language()
+    drawn = {name: _chart(name, data[name], lang) for name in data}
+    regions = {r.value: region_label(r, lang) for r in Region}
+    return render_template(
+        "staff/overview.html",
+        campaign=campaign,
+        stats=stats,
+        live=live_figures(stats),
+        charts=drawn,
+        series=data,
+        languages_seen=_languages_seen(data),
+        region_names=regions,
+        health=health,
+        poll_seconds=POLL_SECONDS,
+        age=_age,
+        chart_colours=charts.COLOURS,
+    )
+
+
+@bp.get("/c/<slug>/live.json")
+def live(slug: str) -> Response:
+    resp = jsonify(live_figures(stats_for(slug)))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _languages_seen(data: dict[str, series.Series]) -> list[str]:
+    seen = {lang for s in data.values() for lang in s.by_language}
+    return [lang for lang in charts.LANGUAGE_ORDER if lang in seen]
+
+
+def _chart(name: str, data: series.Series, lang: str) -> Markup:
+    hourly = name.endswith("_hour")
+
+    def tick(i: int, bucket: str) -> str | None:
+        if hourly:
+            hour = bucket[11:13]
+            if hour == "00":
+                return f"{bucket[8:10]}/{bucket[5:7]}"
+            return f"{hour}:00" if hour in ("06", "12", "18") else None
+        every = 1 if len(data.buckets) <= 10 else 7 if len(data.buckets) > 21 else 2
+        last = len(data.buckets) - 1
+        return f"{bucket[8:10]}/{bucket[5:7]}" if (last - i) % every == 0 else None
+
+    def describe(bucket: str) -> str:
+        return f"{bucket}:00 UTC" if hourly else bucket
+
+    return charts.stacked_bars(
+        data,
+        title=i18n.translate(f"chart.{name}", lang),
+        tick=tick,
+        describe=describe,
+        language_name=lambda code: i18n.translate(f"lang.{code}", lang),
+        format_number=lambda n: i18n.format_number(n, lang),
+    )
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return i18n.translate("health.none")
+    if seconds < 120:
+        return i18n.translate("age.s", n=int(seconds))
+    if seconds < 2 * 3600:
+        return i18n.translate("age.min", n=int(seconds // 60))
+    if seconds < 2 * 86400:
+        return i18n.translate("age.h", n=int(seconds // 3600))
+    return i18n.translate("age.d", n=int(seconds // 86400))

@@ -1,0 +1,118 @@
+// Staff pages: live figures on the overview, keyboard shortcuts for review, small helpers.
+// No framework; every page works without this script, it only makes them faster to use.
+"use strict";
+
+(function () {
+  const lang = document.documentElement.lang || "en";
+  const integer = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+  const decimal = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+  // --- live figures: poll a small cached JSON endpoint every few seconds -------------------
+  function startLive(root) {
+    const url = root.dataset.liveUrl;
+    const every = Math.max(2, Number(root.dataset.poll || 5)) * 1000;
+    const status = document.querySelector("[data-live-updated]");
+    let timer = null;
+
+    function show(data) {
+      document.querySelectorAll("[data-live]").forEach((el) => {
+        const value = data[el.dataset.live];
+        if (value === undefined || value === null) return;
+        const text = el.dataset.format === "percent" ? decimal.format(value) : integer.format(value);
+        if (el.textContent !== text) el.textContent = text;
+      });
+      document.querySelectorAll("[data-live-progress]").forEach((el) => {
+        const value = data[el.dataset.liveProgress];
+        if (typeof value === "number") el.value = Math.min(100, value);
+      });
+      if (status && data.generated_at) {
+        status.textContent = status.dataset.template.replace("{time}", data.generated_at.slice(11, 19));
+        status.classList.remove("stale");
+      }
+    }
+
+    async function poll() {
+      try {
+        const resp = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+        if (resp.status === 401) { window.location.reload(); return; } // signed out: go to sign-in
+        if (!resp.ok) throw new Error(String(resp.status));
+        show(await resp.json());
+      } catch (err) {
+        if (status) { status.textContent = status.dataset.stale; status.classList.add("stale"); }
+      }
+    }
+
+    function schedule() {
+      clearInterval(timer);
+      // A hidden tab does not poll: no load on the server for nobody watching.
+      if (!document.hidden) timer = setInterval(poll, every);
+    }
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); schedule(); });
+    schedule();
+  }
+
+  // --- review shortcuts: a accept, e edit name, r reject, d duplicate, j/k next/previous, p play
+  function startReview(root) {
+    let busy = false;
+    const audio = root.querySelector("audio[data-key='audio']");
+    const find = (key) => document.querySelector(`[data-key='${key}']`);
+
+    root.querySelectorAll("form").forEach((form) => {
+      form.addEventListener("submit", (event) => {
+        if (busy) { event.preventDefault(); return; } // one decision per page: no double posts
+        busy = true;
+      });
+    });
+
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || busy) return;
+      const target = event.target;
+      if (target.matches("input, textarea, select, [contenteditable]")) {
+        if (event.key === "Escape") target.blur();
+        return; // typing a name: letters are letters
+      }
+      const click = (key) => {
+        const el = find(key);
+        if (el) { event.preventDefault(); el.click(); }
+      };
+      switch (event.key) {
+        case "a": click("accept"); break;
+        case "d": click("duplicate"); break;
+        case "j": click("next"); break;
+        case "k": click("prev"); break;
+        case "e": {
+          const name = find("name");
+          if (name) { event.preventDefault(); name.focus(); name.select(); }
+          break;
+        }
+        case "r": {
+          const first = find("reject");
+          if (first) { event.preventDefault(); first.focus(); }
+          break;
+        }
+        case "p": {
+          if (audio) { event.preventDefault(); if (audio.paused) audio.play(); else audio.pause(); }
+          break;
+        }
+      }
+    });
+
+    // Play the recording at once; browsers may refuse before any interaction, that is fine.
+    if (audio) audio.play().catch(() => {});
+  }
+
+  // --- confirmations and small helpers ----------------------------------------------------
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+  document.querySelectorAll("[data-select-on-focus]").forEach((el) => {
+    el.addEventListener("focus", () => el.select());
+  });
+
+  const live = document.querySelector("[data-live-url]");
+  if (live) startLive(live);
+  const review = document.querySelector("[data-review]");
+  if (review) startReview(review);
+})();

@@ -1,0 +1,242 @@
+"""The staff pages in real Chromium: sign in, watch the count, review a withheld caller by ear.
+
+A live server, simulated calls (espeak-ng voice, signed webhooks) and an in-process worker with
+the real Whisper model, as in test_pipeline.py. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from ivr.simulator import RecordingServer, simulate_call
+from petition.config import Settings
+from petition.db import Database
+from petition.models import AuditEvent, Signature
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, make_settings, run_worker
+from tests.test_staff import PASSWORD, add_user, arrive, phone_wav
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("campaign")]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    # The browser path is slow; SQLite here, both databases in test_staff.py.
+    return f"sqlite:///{tmp_path / 'petition.sqlite3'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
+    # Plain http on 127.0.0.1: no PUBLIC_BASE_URL, so the session cookie is not Secure-only.
+    return make_settings(tmp_path, database_url, redis_url, PUBLIC_BASE_URL="")
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    tab = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":  # script errors and Content-Security-Policy violations
+            errors.append(message.text)
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert errors == []
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, live_url: str, target: str, email: str) -> None:
+    page.goto(live_url + target)
+    expect(page).to_have_url(f"{live_url}/staff/login?next={target}")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(live_url + target)
+
+
+def call(settings: Settings, live_url: str, wav: Path, caller: str, transcriber) -> None:  # type: ignore[no-untyped-def]
+    """A simulated call; the worker transcribes and decides it while its recording is served."""
+    with RecordingServer(wav, ACCOUNT_SID, AUTH_TOKEN) as server:
+        simulate_call(
+            settings,
+            base_url=live_url,
+            dialled=CAMPAIGN_NUMBER,
+            caller=caller,
+            language="fr",
+            server=server,
+            wait_for_fetch=0,
+        )
+        run_worker(settings, transcriber)
+
+
+@pytest.mark.whisper
+def test_staff_watch_the_count_then_review_a_withheld_caller_by_ear(
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    page: Page,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
+) -> None:
+    add_user(db, "rita@example.org", "reviewer")
+    sign_in(page, live_url, "/staff/c/glenn/", "rita@example.org")
+    count = page.locator("[data-live='signatures']")
+    expect(count).to_have_text("0")
+    shot(page, "01-overview-before")
+
+    call(
+        settings, live_url, speech("Je m'appelle Sophie Dubois", "fr"), "+32470111222", transcriber
+    )
+    expect(count).to_have_text("1", timeout=20_000)  # the page polls; nobody reloads it
+
+    call(settings, live_url, speech("Je m'appelle Luc Martin", "fr"), "anonymous", transcriber)
+    held = page.locator("[data-live='needs_review']")
+    expect(held).to_have_text("1", timeout=20_000)
+    shot(page, "02-overview-after-calls")
+
+    page.get_by_role("link", name="Held for review").click()
+    expect(page.get_by_role("cell", name="Number withheld").first).to_be_visible()
+    shot(page, "03-review-queue")
+    page.get_by_role("link", name="Start reviewing").click()
+    audio = page.locator("audio[data-key='audio']")
+    expect(audio).to_be_visible()
+    # The recording really loads: the element knows its length.
+    page.wait_for_function(
+        "() => { const a = document.querySelector(\"audio[data-key='audio']\");"
+        " return a.readyState >= 1 && a.duration > 0.5; }",
+        timeout=10_000,
+    )
+    duration = audio.evaluate("a => a.duration")
+    assert 1.0 < duration < 10.0
+    shot(page, "04-review-withheld")
+
+    page.keyboard.press("e")  # edit the name
+    name = page.get_by_label("Name as heard")
+    expect(name).to_be_focused()
+    name.fill("Luc Martin-Dubois")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_text("Name saved.")).to_be_visible()
+    expect(page.get_by_label("Name as heard")).to_have_value("Luc Martin-Dubois")
+    page.keyboard.press("a")  # accept: the last one, back to the (now empty) queue
+    expect(page.get_by_text("Accepted and counted.")).to_be_visible()
+    expect(page.get_by_text("That was the last one in this queue.")).to_be_visible()
+    shot(page, "05-queue-done")
+
+    page.get_by_role("link", name="Overview").click()
+    expect(page.locator("[data-live='signatures']")).to_have_text("2")
+    expect(page.locator("[data-live='needs_review']")).to_have_text("0")
+    shot(page, "06-overview-after-review")
+
+    with db.session() as s:
+        accepted = s.scalar(sa.select(Signature).where(Signature.name == "Luc Martin-Dubois"))
+        assert accepted is not None and accepted.state == "counted" and accepted.caller_withheld
+        events = s.execute(
+            sa.select(AuditEvent.action, AuditEvent.actor)
+            .where(AuditEvent.signature_id == accepted.id)
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("transcribed", "worker"),
+        ("name_corrected", "rita@example.org"),
+        ("accepted", "rita@example.org"),
+    ]
+
+
+def test_a_reviewer_clears_the_queue_by_keyboard_alone(
+    settings: Settings, db: Database, live_url: str, page: Page
+) -> None:
+    wav = phone_wav(settings.recordings_dir / "1" / "tone.wav")
+    original = arrive(settings, db, "+32470000010", "Mijn naam is Els Wouters", audio=wav)
+    twin = arrive(settings, db, "+32470000011", "Mijn naam is Els Wouters", audio=wav)
+    withheld = arrive(settings, db, None, "Mijn naam is An Janssens", audio=wav)
+    add_user(db, "rita@example.org", "reviewer")
+    sign_in(page, live_url, "/staff/c/glenn/review", "rita@example.org")
+    page.get_by_role("link", name="Start reviewing").click()
+    expect(page.get_by_role("heading", name=f"Signature {twin.public_id}")).to_be_visible()
+    expect(page.get_by_role("heading", name="Signature with the same name")).to_be_visible()
+    shot(page, "07-possible-duplicate-side-by-side")
+    page.keyboard.press("d")  # same person as the other one
+    expect(page.get_by_text("Rejected as a duplicate.")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Signature {withheld.public_id}")).to_be_visible()
+    page.keyboard.press("r")  # to the reject reasons; Enter picks the first, "Not a name"
+    expect(page.get_by_role("button", name="Not a name")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Silent")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("That was the last one in this queue.")).to_be_visible()
+    with db.session() as s:
+        states = dict(s.execute(sa.select(Signature.id, Signature.reason)).all())
+    assert states == {original.id: None, twin.id: "duplicate", withheld.id: "silent"}
+
+
+def test_every_staff_page_renders_cleanly_in_dutch_and_french(
+    settings: Settings, db: Database, live_url: str, page: Page
+) -> None:
+    wav = phone_wav(settings.recordings_dir / "1" / "tone.wav")
+    arrive(settings, db, "+32470000020", "Mijn naam is Jan Peeters")
+    unsure = arrive(settings, db, "+32470000021", "Je m'appelle Marie Maes", confidence=0.3)
+    arrive(settings, db, None, "Mijn naam is An Janssens", audio=wav)
+    add_user(db, "ann@example.org", "admin")
+    sign_in(page, live_url, "/staff/", "ann@example.org")
+    pages = [
+        ("campaigns", "/staff/"),
+        ("overview", "/staff/c/glenn/"),
+        ("review", "/staff/c/glenn/review"),
+        ("name-checks", "/staff/c/glenn/review?tab=names"),
+        ("name-check", f"/staff/c/glenn/s/{unsure.public_id}?tab=names"),
+        ("signatures", "/staff/c/glenn/signatures"),
+        ("settings", "/staff/c/glenn/settings"),
+        ("account", "/staff/account"),
+    ]
+    for lang, heading in (("nl", "Campagnes"), ("fr", "Campagnes"), ("en", "Campaigns")):
+        page.goto(f"{live_url}/staff/language/{lang}?next=/staff/")
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        for name, path in pages:
+            page.goto(live_url + path)
+            assert page.evaluate("document.documentElement.lang") == lang
+            shot(page, f"10-{lang}-{name}")
+    # Keyboard users see where they are: the focused link is outlined.
+    page.goto(live_url + "/staff/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline == "solid"
+    page.goto(live_url + "/p/glenn/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Better online protection of minors")
+    shot(page, "11-public-embed")
