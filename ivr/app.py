@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from rq import Queue
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from petition.config import Settings, embedded_redis_url, load_settings
 from petition.db import Database
@@ -65,5 +66,10 @@ def create_app(
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff.embed_bp)
+    if settings.proxy_hops:
+        # Behind a proxy: the client's address (login rate limit) comes from X-Forwarded-For.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from flask import abort, g, request
 from twilio.request_validator import RequestValidator
 
 from ivr.app import services
-from petition.models import ApiToken, utcnow
+from petition.models import ApiToken, User, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,10 +66,20 @@ def bearer_token(min_role: str = "viewer") -> Callable[[F], F]:
                 )
                 if row is None:
                     abort(401)
-                if ROLE_RANK.get(row.role, -1) < ROLE_RANK[min_role]:
+                role = row.role
+                if row.user_id is not None:
+                    # A user's token follows the user: deactivated → refused, role → current one.
+                    owner = s.get(User, row.user_id)
+                    if owner is None or not owner.active:
+                        abort(401)
+                    role = owner.role
+                if ROLE_RANK.get(role, -1) < ROLE_RANK[min_role]:
                     abort(403)
-                row.last_used_at = utcnow()
-                g.api_role = row.role
+                now = utcnow()
+                # Record use at most once a minute: a polling dashboard must not write each time.
+                if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+                    row.last_used_at = now
+                g.api_role = role
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

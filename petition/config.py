@@ -37,6 +37,8 @@ class Settings:
     # A job that holds a recording longer than this is presumed dead and is handed out again.
     job_lease_seconds: int = 600
     sweep_interval_seconds: float = 15.0
+    # Reverse proxies in front of the web app whose X-Forwarded-* headers are trusted.
+    proxy_hops: int = 0
 
     @property
     def recordings_dir(self) -> Path:
@@ -103,6 +105,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         retention_days=int(env.get("RETENTION_DAYS") or 90),
         fetch_backoff=(tuple(float(x) for x in backoff.split(",")) if backoff else (1.0, 3.0, 9.0)),
         job_lease_seconds=int(env.get("JOB_LEASE_SECONDS") or 600),
+        proxy_hops=int(env.get("PROXY_HOPS") or 0),
     )
 
 

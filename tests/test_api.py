@@ -84,3 +84,18 @@ def test_health_and_readiness(client: FlaskClient, app: Flask) -> None:
     app.extensions["petition"]._queue = Queue("x", connection=connect("redis://127.0.0.1:1/0"))
     resp = client.get("/readyz")
     assert resp.status_code == 503 and resp.get_json()["checks"]["redis"].startswith("error")
+
+
+def test_a_users_token_follows_the_user(client: FlaskClient, db: Database) -> None:
+    from petition.models import User
+
+    with db.session() as s:
+        owner = User(email="v@example.org", password_hash="x", role="viewer")
+        s.add(owner)
+        s.flush()
+        s.add(ApiToken(token_hash=hash_token("user-token"), role="viewer", user_id=owner.id))
+    headers = {"Authorization": "Bearer user-token"}
+    assert client.get("/api/campaigns/glenn/stats", headers=headers).status_code == 200
+    with db.session() as s:
+        s.query(User).update({"active": False})
+    assert client.get("/api/campaigns/glenn/stats", headers=headers).status_code == 401
