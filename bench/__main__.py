@@ -6,12 +6,14 @@ import argparse
 import os
 import platform
 
-from bench import export, transcription, webhooks
+from bench import dashboard, export, transcription, webhooks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["webhooks", "transcription", "export"], default=None)
+    parser.add_argument(
+        "--only", choices=["webhooks", "transcription", "export", "dashboard"], default=None
+    )
     parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--clients", type=int, default=1, help="concurrent webhook clients")
@@ -25,6 +27,8 @@ def main() -> None:
         transcription.run()
     if args.only in (None, "export"):
         export.run()
+    if args.only in (None, "dashboard"):
+        dashboard.run(database_url=args.database_url)
 
 
 if __name__ == "__main__":

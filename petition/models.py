@@ -93,6 +93,7 @@ class CampaignNumber(Base):
 
 class Call(Base):
     __tablename__ = "calls"
+    __table_args__ = (sa.Index("ix_calls_timeline", "campaign_id", "started_at", "language"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     call_sid: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -148,7 +149,21 @@ class Signature(Base):
         # The rule "one signature per caller number" is enforced by the database itself:
         # counted_key is the caller hash while counted, NULL otherwise (NULLs never collide).
         sa.UniqueConstraint("campaign_id", "counted_key", name="uq_signatures_counted_key"),
-        sa.Index("ix_signatures_campaign_state", "campaign_id", "state"),
+        # Covers the one grouped pass of the stats (no table read, no sort), ...
+        sa.Index(
+            "ix_signatures_stats",
+            "campaign_id",
+            "state",
+            "reason",
+            "region",
+            "language",
+            "caller_country",
+            "name_check",
+        ),
+        # ... and the per-hour / per-day charts.
+        sa.Index("ix_signatures_timeline", "campaign_id", "state", "signed_at", "language"),
+        # ... and the signatures list and the export, newest or oldest first.
+        sa.Index("ix_signatures_list", "campaign_id", "signed_at"),
         sa.Index("ix_signatures_campaign_name_key", "campaign_id", "name_key"),
     )
 
