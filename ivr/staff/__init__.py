@@ -4,7 +4,14 @@
 progress page. Importing the view modules registers their routes on `bp`.
 """
 
-from ivr.staff import account, campaign_settings, overview, reviewing, signatures  # noqa: F401
+from ivr.staff import (  # noqa: F401 (importing registers the routes)
+    account,
+    campaign_settings,
+    exports,
+    overview,
+    reviewing,
+    signatures,
+)
 from ivr.staff.auth import bp
 from ivr.staff.embed import bp as embed_bp
 

@@ -240,6 +240,46 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "reason.erased": ("Erased", "Gewist", "Effacée"),
     "reason.not_a_name": ("Not a name", "Geen naam", "Pas un nom"),
     "reason.other": ("Other", "Andere", "Autre"),
+    "reason.unclear": (
+        "Speech, but no words recognised",
+        "Gesproken, maar geen woorden herkend",
+        "Parole, mais aucun mot reconnu",
+    ),
+    "reason.not_declared": (
+        "Declaration not confirmed",
+        "Verklaring niet bevestigd",
+        "Déclaration non confirmée",
+    ),
+    "cnav.export": ("Export", "Exporteren", "Exporter"),
+    "export.title": (
+        "Export for parliament",
+        "Export voor het parlement",
+        "Export pour le parlement",
+    ),
+    "export.intro": (
+        "The counted signatures: names, postcodes, regions, dates and signature ids. No phone "
+        "numbers. The same data always gives the same files.",
+        "De getelde handtekeningen: namen, postcodes, gewesten, data en handtekening-id's. Geen "
+        "telefoonnummers. Dezelfde gegevens geven altijd dezelfde bestanden.",
+        "Les signatures comptées : noms, codes postaux, régions, dates et identifiants. Aucun "
+        "numéro de téléphone. Les mêmes données donnent toujours les mêmes fichiers.",
+    ),
+    "export.pdf": ("Petition as PDF", "Petitie als PDF", "Pétition en PDF"),
+    "export.csv": ("Spreadsheet (CSV)", "Rekenblad (CSV)", "Tableur (CSV)"),
+    "export.json": ("Data (JSON)", "Gegevens (JSON)", "Données (JSON)"),
+    "export.bundle": (
+        "Everything for parliament (ZIP: PDF, CSV, JSON, recordings and manifest)",
+        "Alles voor het parlement (ZIP: PDF, CSV, JSON, opnames en manifest)",
+        "Tout pour le parlement (ZIP : PDF, CSV, JSON, enregistrements et manifeste)",
+    ),
+    "export.verify": (
+        "The manifest lists the SHA-256 of every file; the receiver checks the bundle with "
+        "`petition verify FOLDER`.",
+        "Het manifest vermeldt de SHA-256 van elk bestand; de ontvanger controleert de bundel "
+        "met `petition verify MAP`.",
+        "Le manifeste donne le SHA-256 de chaque fichier ; le destinataire vérifie le paquet "
+        "avec `petition verify DOSSIER`.",
+    ),
     "caller.unrecognised": ("Unrecognised number", "Onherkend nummer", "Numéro non reconnu"),
     "flag.name_check": ("Name to check", "Naam nakijken", "Nom à vérifier"),
     "sig.title": ("Signature {id}", "Handtekening {id}", "Signature {id}"),
