@@ -186,8 +186,13 @@ def test_worker_killed_mid_transcription_loses_nothing(
     }
     with phone(settings, live_url, speech(SOPHIE, "fr")) as sim:
         log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed below)
+        # Its own process group, so the kill takes its scheduler child too (as a dying machine).
         worker = subprocess.Popen(
-            [sys.executable, "-m", "ivr.cli", "worker"], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "ivr.cli", "worker"],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + 120
@@ -201,11 +206,11 @@ def test_worker_killed_mid_transcription_loses_nothing(
                     )
                 time.sleep(0.01)
             assert stage == "transcribing", (tmp_path / "worker.log").read_text()
-            worker.send_signal(signal.SIGKILL)
+            os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(10)
         finally:
             if worker.poll() is None:
-                worker.kill()
+                os.killpg(worker.pid, signal.SIGKILL)
             log.close()
     assert signature_for(db, sim.recording_sid).state == "received"
     # A new worker starts; its first sweep finds the dead worker's recording and queues it again.
