@@ -30,7 +30,9 @@ def _settings() -> Settings:
 
 
 def _db(settings: Settings) -> Database:
+    """The database, migrated; its connections are closed when the command ends."""
     db = Database(settings.database_url)
+    click.get_current_context().call_on_close(db.engine.dispose)
     db.migrate()
     return db
 
@@ -140,6 +142,12 @@ def campaign() -> None:
 @click.option("--ask-postcode", is_flag=True)
 @click.option("--ask-declaration", is_flag=True)
 @click.option("--ask-consent", is_flag=True)
+@click.option(
+    "--retention-days",
+    type=int,
+    default=None,
+    help="Days recordings are kept (default: RETENTION_DAYS, 90).",
+)
 def campaign_create(
     slug: str,
     numbers: tuple[str, ...],
@@ -150,6 +158,7 @@ def campaign_create(
     ask_postcode: bool,
     ask_declaration: bool,
     ask_consent: bool,
+    retention_days: int | None,
 ) -> None:
     """Create a campaign answering on one or more numbers."""
     langs = [x.strip() for x in languages.split(",") if x.strip()]
@@ -166,7 +175,8 @@ def campaign_create(
         if e164 is None:
             raise click.BadParameter(f"not a phone number: {raw}")
         e164s.append(e164)
-    db = _db(_settings())
+    settings = _settings()
+    db = _db(settings)
     with db.session() as s:
         if s.scalar(sa.select(Campaign).where(Campaign.slug == slug)):
             raise click.ClickException(f"campaign {slug} exists already")
@@ -184,6 +194,7 @@ def campaign_create(
             ask_postcode=ask_postcode,
             ask_declaration=ask_declaration,
             ask_consent=ask_consent,
+            retention_days=retention_days or settings.retention_days,
             numbers=[CampaignNumber(number=n) for n in e164s],
         )
         s.add(c)

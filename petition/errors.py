@@ -11,11 +11,3 @@ class UnknownNumber(PetitionError):
 
 class CampaignClosed(PetitionError):
     """The campaign exists but no longer takes signatures."""
-
-
-class UnknownCampaign(PetitionError):
-    pass
-
-
-class InvalidInput(PetitionError):
-    pass

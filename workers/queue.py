@@ -14,7 +14,7 @@ from rq.job import Job, JobStatus
 
 from petition import work
 from petition.db import Database
-from petition.models import Recording, RecordingStatus, utcnow
+from petition.models import Recording, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,3 @@ def sweep(db: Database, queue: Queue) -> int:
             rec.enqueued_at = utcnow()
             dispatched += 1
     return dispatched
-
-
-def backlog(db: Database) -> int:
-    with db.session() as s:
-        return s.query(Recording).filter_by(status=RecordingStatus.PENDING).count()
