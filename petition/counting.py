@@ -140,7 +140,9 @@ def _earlier_from_same_number(session: so.Session, signature: Signature) -> Sign
             Signature.campaign_id == signature.campaign_id,
             Signature.caller_hash == signature.caller_hash,
             Signature.id != signature.id,
-            Signature.state.in_([SignatureState.COUNTED, SignatureState.NEEDS_REVIEW]),
+            # Only counted ones: a first call held for review (unclear, not declared) must not
+            # keep the same caller's clear second call out of the count.
+            Signature.state == SignatureState.COUNTED,
         )
         .order_by(Signature.signed_at, Signature.id)
         .limit(1)

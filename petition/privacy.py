@@ -13,7 +13,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from petition import audit, phones
-from petition.models import Call, Campaign, Reason, Recording, Signature, SignatureState, utcnow
+from petition.models import (
+    Call,
+    Campaign,
+    Reason,
+    Recording,
+    RecordingStatus,
+    Signature,
+    SignatureState,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,10 @@ def erase_signer(
         sig.caller_hash = None
         sig.caller_masked = "erased"
         recordings += _delete_audio(sig.recording)
+        # Never processed again: a worker would fetch the audio anew and write the name back.
+        sig.recording.status = RecordingStatus.DONE
+        sig.recording.stage = "erased"
+        sig.recording.claimed_by = sig.recording.claimed_until = None
         audit.record(
             session,
             actor=actor,

@@ -143,3 +143,10 @@ def test_numbers_are_stored_only_as_hash_and_mask(db: Database) -> None:
         for table in ("calls", "signatures"):
             for row in conn.execute(sa.text(f"SELECT * FROM {table}")):  # noqa: S608 (fixed names)
                 assert not any("470123499" in str(v) for v in row), table
+
+
+def test_a_clear_second_call_counts_when_the_first_was_held_for_review(db: Database) -> None:
+    first = hear(db, arrive(db, "+32470000011"), "", speech=1.4)  # spoke, nothing recognised
+    second = hear(db, arrive(db, "+32470000011"), "Mijn naam is Jan Peeters")
+    assert (first.state, first.reason) == ("needs_review", "unclear")
+    assert second.state == "counted"

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
+from petition.config import Settings
 from petition.db import Database
 from petition.models import Campaign, Recording, Signature
 from petition.privacy import apply_retention, erase_signer
 from petition.stats import campaign_stats
 from tests.test_counting import KEY, arrive, hear
+from workers import context
+from workers.jobs import process_recording
 
 
 def _store_fake_audio(db: Database, signature_id: int, tmp_path: Path) -> Path:
@@ -62,3 +66,23 @@ def test_recordings_past_retention_are_deleted_and_newer_ones_kept(
     assert not old_audio.exists() and new_audio.exists()
     with db.session() as s:
         assert s.get_one(Signature, old.id).state == "counted"  # the signature itself stays
+
+
+def test_an_erased_signer_whose_recording_was_still_waiting_is_never_processed_again(
+    db: Database, campaign: int, settings: Settings, transcriber: Any
+) -> None:
+    waiting = arrive(db, "+32470000104")  # announced, not yet fetched or transcribed
+    with db.session() as s:
+        erase_signer(s, s.get_one(Campaign, campaign), "+32470000104", hash_key=KEY, actor="dpo")
+    with db.session() as s:
+        sid = s.get_one(Signature, waiting).recording.recording_sid
+    context.configure(settings, transcriber=transcriber)
+    assert process_recording(sid) == "nothing to do"
+    with db.session() as s:
+        sig = s.get_one(Signature, waiting)
+        assert (sig.state, sig.reason, sig.name, sig.transcript) == (
+            "rejected",
+            "erased",
+            None,
+            None,
+        )
