@@ -488,7 +488,12 @@ def simulate_call_cmd(
     text = text or DEFAULT_SAYINGS[language]
     caller = caller or f"+32470{secrets.randbelow(10**6):06d}"
     wav = synthesize_to_temp(text, language)
-    click.echo(f"calling {dialled} from {caller}, saying in {language}: {text}")
+    shown = (
+        phones.mask(phones.normalize(caller) or caller)
+        if not phones.is_withheld(caller)
+        else caller
+    )
+    click.echo(f"calling {dialled} from {shown}, saying in {language}: {text}")
     with RecordingServer(wav, settings.twilio_account_sid, settings.twilio_auth_token) as server:
         call = simulate_call(
             settings,

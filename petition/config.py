@@ -49,29 +49,40 @@ class Settings:
 
 
 def _secrets_file(data_dir: Path) -> dict[str, str]:
-    """Generated secrets for keys the operator did not set, created once per DATA_DIR."""
+    """Generated secrets for keys the operator did not set, created once per DATA_DIR.
+
+    Processes starting together (web and worker) must agree on them: the file is created
+    complete under a temporary name and linked into place, and whoever loses the race reads
+    the winner's keys.
+    """
     path = data_dir / "secrets.json"
     if path.exists():
         stored: dict[str, str] = json.loads(path.read_text())
-    else:
-        stored = {}
-    wanted = {
-        "SECRET_KEY": lambda: secrets.token_urlsafe(32),
-        "PHONE_HASH_KEY": lambda: secrets.token_urlsafe(32),
-        "TWILIO_ACCOUNT_SID": lambda: "AC" + secrets.token_hex(16),
-        "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
-    }
-    missing = {k: make() for k, make in wanted.items() if k not in stored}
-    if missing:
-        stored.update(missing)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        # Written with owner-only permissions: these keys protect callers' numbers.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(stored, fh, indent=2)
-        os.replace(tmp, path)
-    return stored
+        if all(k in stored for k in _GENERATED):
+            return stored
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fresh = {k: make() for k, make in _GENERATED.items()}
+    tmp = data_dir / f".secrets.{os.getpid()}.{secrets.token_hex(4)}"
+    # Owner-only permissions: these keys protect callers' numbers.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(fresh, fh, indent=2)
+    try:
+        os.link(tmp, path)  # fails if another process got there first
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    result: dict[str, str] = json.loads(path.read_text())
+    return result
+
+
+_GENERATED = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+    "PHONE_HASH_KEY": lambda: secrets.token_urlsafe(32),
+    "TWILIO_ACCOUNT_SID": lambda: "AC" + secrets.token_hex(16),
+    "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
+}
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

@@ -107,6 +107,10 @@ def _release(rec_id: int, error: str) -> None:
 def _delete_at_carrier(url: str, sid: str, token: str) -> None:
     """Our copy is stored: remove the carrier's, so the voice lives in one place only."""
     try:
-        requests.delete(url.removesuffix(".wav"), auth=(sid, token), timeout=10)
-    except requests.RequestException as exc:  # the retention sweep will try again
-        log.warning("could not delete %s at the carrier: %s", url, exc)
+        resp = requests.delete(url.removesuffix(".wav"), auth=(sid, token), timeout=10)
+    except requests.RequestException as exc:
+        log.warning("could not delete a recording at the carrier: %s", exc)
+        return
+    # 404: already gone. Anything else stays at the carrier; the log says so for an operator.
+    if not resp.ok and resp.status_code != 404:
+        log.warning("carrier refused to delete a recording: HTTP %s", resp.status_code)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy.orm as so
-from flask import Response, render_template
+from flask import Response, render_template, send_file
 
 from ivr.app import services
 from ivr.staff.auth import bp, campaign_or_404, requires
@@ -38,8 +40,13 @@ def export_file(slug: str, fmt: str) -> Response:
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
         if fmt == "zip":
-            body = _bundle(s, campaign)
-        elif fmt == "pdf":
+            return send_file(
+                _bundle(s, campaign),
+                mimetype="application/zip",
+                as_attachment=True,
+                download_name=f"{slug}.zip",
+            )
+        if fmt == "pdf":
             out = io.BytesIO()
             write_pdf(s, campaign, out)
             body = out.getvalue()
@@ -52,19 +59,23 @@ def export_file(slug: str, fmt: str) -> Response:
             body = text.getvalue().encode()
     return Response(
         body,
-        mimetype="application/zip" if fmt == "zip" else MIMETYPES[fmt],
+        mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{slug}.{fmt}"'},
     )
 
 
-def _bundle(session: so.Session, campaign: Campaign) -> bytes:
+def _bundle(session: so.Session, campaign: Campaign) -> IO[bytes]:
+    """The bundle as a ZIP in a temporary file (recordings can be gigabytes: never in memory)."""
+    # Handed to send_file, which closes it (and so deletes it) once the download is sent.
+    out = tempfile.TemporaryFile(prefix="petition-export-")  # noqa: SIM115
     with tempfile.TemporaryDirectory(prefix="petition-export-") as tmp:
         folder = Path(tmp) / campaign.slug
         write_export(session, campaign, folder, recordings_root=services().settings.recordings_dir)
-        out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 info = zipfile.ZipInfo(f"{campaign.slug}/{path.relative_to(folder)}", ZIP_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, path.read_bytes())
-        return out.getvalue()
+                with open(path, "rb") as src, zf.open(info, "w") as dst:
+                    shutil.copyfileobj(src, dst)
+    out.seek(0)
+    return out

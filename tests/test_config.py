@@ -1,0 +1,52 @@
+"""Configuration from the environment, with working defaults."""
+
+from __future__ import annotations
+
+import stat
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from petition.config import load_settings
+
+
+def _hash_key(data_dir: str) -> str:
+    return load_settings({"DATA_DIR": data_dir}).phone_hash_key
+
+
+def test_defaults_need_no_variable_at_all(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'petition.sqlite3'}"
+    assert settings.redis_url is None  # the embedded Redis
+    assert settings.recording_hosts == ("api.twilio.com",)
+    assert settings.whisper_model == "bundled"
+    secrets_file = tmp_path / "secrets.json"
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+
+
+def test_generated_secrets_survive_a_restart(tmp_path: Path) -> None:
+    first = load_settings({"DATA_DIR": str(tmp_path)})
+    again = load_settings({"DATA_DIR": str(tmp_path)})
+    assert (first.phone_hash_key, first.twilio_auth_token) == (
+        again.phone_hash_key,
+        again.twilio_auth_token,
+    )
+
+
+def test_processes_starting_together_agree_on_the_phone_hash_key(tmp_path: Path) -> None:
+    with ProcessPoolExecutor(6) as pool:
+        keys = set(pool.map(_hash_key, [str(tmp_path)] * 12))
+    assert len(keys) == 1
+
+
+def test_variables_override_the_defaults(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "RECORDING_HOSTS": "api.twilio.com, Media.Example.org",
+            "PHONE_HASH_KEY": "k",
+            "PUBLIC_BASE_URL": "https://petition.example.org/",
+        }
+    )
+    assert settings.recording_hosts == ("api.twilio.com", "media.example.org")
+    assert settings.phone_hash_key == "k"
+    assert settings.public_base_url == "https://petition.example.org"
