@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, jsonify
 
 from ivr.app import services
 from ivr.security import bearer_token
+from petition import campaigns
 from petition.export import counted_rows, write_csv
 from petition.models import Campaign
 from petition.stats import campaign_stats
@@ -17,7 +18,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def campaign_or_404(s: so.Session, slug: str) -> Campaign:
-    campaign = s.query(Campaign).filter_by(slug=slug).one_or_none()
+    campaign = campaigns.by_slug(s, slug)
     if campaign is None:
         abort(404)
     return campaign

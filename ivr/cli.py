@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
@@ -16,11 +17,12 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from petition import phones
+from petition import campaigns, phones
 from petition.config import Settings, load_settings
 from petition.db import Database
 from petition.models import ApiToken, Campaign, CampaignNumber, Recording, Signature
 from petition.thresholds import PRESETS, RuleError, rule_for
+from petition.users import hash_token
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -224,15 +226,12 @@ def campaign_open(slug: str) -> None:
 
 
 def _set_open(slug: str, is_open: bool) -> None:
-    from petition.models import utcnow
-
     db = _db(_settings())
     with db.session() as s:
-        c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+        c = campaigns.by_slug(s, slug)
         if c is None:
             raise click.ClickException(f"no campaign {slug}")
-        c.is_open = is_open
-        c.closed_at = None if is_open else utcnow()
+        campaigns.set_open(s, c, is_open, actor=f"cli:{getpass.getuser()}")
     click.echo(f"campaign {slug} is {'open' if is_open else 'closed'}")
 
 
@@ -246,8 +245,6 @@ def token() -> None:
 @click.option("--label", default="")
 def token_create(role: str, label: str) -> None:
     """Print a new API token (shown once; only its hash is stored)."""
-    from ivr.security import hash_token
-
     value = secrets.token_urlsafe(32)
     db = _db(_settings())
     with db.session() as s:

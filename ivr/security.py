@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -14,10 +13,9 @@ from twilio.request_validator import RequestValidator
 
 from ivr.app import services
 from petition.models import ApiToken, User, utcnow
+from petition.users import ROLE_RANK, hash_token
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-ROLE_RANK = {"viewer": 0, "reviewer": 1, "admin": 2}
 
 
 def carrier_url() -> str:
@@ -41,10 +39,6 @@ def signed_by_carrier(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def bearer_token(min_role: str = "viewer") -> Callable[[F], F]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
@@ -19,6 +20,8 @@ MENU_KEYS = {"1": "nl", "2": "fr", "3": "de", "4": "en"}
 # The name recording: short, trimmed, ends on silence or on the hash key.
 RECORD_MAX_SECONDS = 10
 RECORD_SILENCE_TIMEOUT = 3
+# The postcode is asked once and, after an invalid answer, once more.
+POSTCODE_TRIES = 2
 
 
 def absolute(endpoint: str, **values: Any) -> str:
@@ -48,9 +51,11 @@ def add_prompt(
         target.say(text or prompt_text(name, language), language=SAY_LANGUAGE[language])
 
 
-def spoken_goodbye(name: str, language: str, campaign: Campaign | None = None) -> str:
+def spoken_goodbye(name: str, languages: Sequence[str], campaign: Campaign | None = None) -> str:
+    """One short prompt in each of `languages`, then hang up."""
     response = VoiceResponse()
-    add_prompt(response, campaign, name, language)
+    for language in languages:
+        add_prompt(response, campaign, name, language)
     response.hangup()
     return str(response)
 
@@ -72,7 +77,7 @@ def next_step(campaign: Campaign, call: Call, *, with_greeting: bool = False) ->
     response = VoiceResponse()
     if with_greeting:
         add_prompt(response, campaign, "greeting", language)
-    if campaign.ask_postcode and call.postcode is None and call.postcode_attempts < 2:
+    if campaign.ask_postcode and call.postcode is None and call.postcode_attempts < POSTCODE_TRIES:
         prompt = "postcode" if call.postcode_attempts == 0 else "postcode_invalid"
         _gather(response, campaign, prompt, language, "ivr.postcode", digits=4)
     elif campaign.ask_declaration and call.declared is None:
@@ -120,4 +125,4 @@ def _gather(
 
 
 def thanks(campaign: Campaign | None, language: str) -> str:
-    return spoken_goodbye("thanks", language, campaign)
+    return spoken_goodbye("thanks", [language], campaign)

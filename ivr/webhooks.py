@@ -9,8 +9,8 @@ import logging
 import re
 from typing import Any
 
+import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, request, send_file
-from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from audio.prompt_texts import LANGUAGES
@@ -58,15 +58,6 @@ def int_field(name: str) -> int | None:
     return int(value)
 
 
-def said_in(languages: tuple[str, ...], prompt: str) -> str:
-    """One short prompt in each of several languages, then hang up."""
-    response = VoiceResponse()
-    for lang in languages:
-        twiml.add_prompt(response, None, prompt, lang)
-    response.hangup()
-    return str(response)
-
-
 def call_and_campaign(s: Any) -> tuple[Call, Campaign]:
     call_sid = field("CallSid", SID)
     assert call_sid is not None
@@ -85,7 +76,7 @@ def caller_never_hears_a_stack_trace(exc: Exception) -> Any:
     log.exception("webhook failed")
     if request.endpoint in ("ivr.status", "ivr.recording_status"):
         return Response(status=500)  # no caller on the line; the carrier may retry
-    return xml(said_in(("nl", "fr", "en"), "technical_problem"))
+    return xml(twiml.spoken_goodbye("technical_problem", FALLBACK_LANGUAGES))
 
 
 @bp.post("/voice")
@@ -104,12 +95,11 @@ def voice() -> Response:
                 hash_key=svc.settings.phone_hash_key,
             )
         except UnknownNumber:
-            return xml(said_in(FALLBACK_LANGUAGES, "unknown_number"))
+            return xml(twiml.spoken_goodbye("unknown_number", FALLBACK_LANGUAGES))
         except CampaignClosed as closed:
-            campaign = calls.campaign_for_number(s, request.form.get("To"))
-            languages = tuple(campaign.language_list) if campaign else FALLBACK_LANGUAGES
-            log.info("call to closed campaign %s", closed)
-            return xml(said_in(languages, "closed"))
+            log.info("call to closed campaign %s", closed.campaign.slug)
+            campaign = closed.campaign
+            return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
         campaign, call = start.campaign, start.call
         if call.language is None and len(campaign.language_list) > 1:
             return xml(twiml.language_menu(campaign))
@@ -139,7 +129,7 @@ def postcode() -> Response:
             call.postcode_attempts += 1
             call.postcode = parse_postcode(digits)
             if digits in ("", "*"):
-                call.postcode_attempts = 2  # skipped: no second prompt
+                call.postcode_attempts = twiml.POSTCODE_TRIES  # skipped: no second prompt
         return xml(twiml.next_step(campaign, call))
 
 
@@ -161,14 +151,15 @@ def consent() -> Response:
         if call.consented is None:
             call.consented = request.form.get("Digits") == "1"
         if not call.consented:
-            return xml(
-                twiml.spoken_goodbye("thanks", call.language or campaign.language_list[0], campaign)
-            )
+            return xml(twiml.thanks(campaign, call.language or campaign.language_list[0]))
         return xml(twiml.next_step(campaign, call))
 
 
-def _register_recording() -> str | None:
-    """Store the recording named in this callback; returns its sid when there is one."""
+def _register_recording(s: so.Session) -> str | None:
+    """Store the recording named in this callback; returns its sid if it still needs queueing.
+
+    The caller commits, then hands the sid to `_dispatch`: the worker must find the row.
+    """
     recording_sid = field("RecordingSid", SID, required=False)
     if recording_sid is None:
         return None
@@ -178,8 +169,7 @@ def _register_recording() -> str | None:
         abort(400, "malformed RecordingUrl")
     call_sid = field("CallSid", SID)
     assert call_sid is not None
-    svc = services()
-    with svc.db.session() as s:
+    try:
         arrival = calls.register_recording(
             s,
             call_sid=call_sid,
@@ -188,37 +178,39 @@ def _register_recording() -> str | None:
             duration=int_field("RecordingDuration"),
             dialled=request.form.get("To"),
             caller=request.form.get("From"),
-            hash_key=svc.settings.phone_hash_key,
+            hash_key=services().settings.phone_hash_key,
         )
-        already_queued = arrival.recording.enqueued_at is not None
-    # Enqueue after the commit: the worker must find the row.
-    if not already_queued:
+    except UnknownNumber:
+        abort(400, "recording for an unknown number")
+    return recording_sid if arrival.recording.enqueued_at is None else None
+
+
+def _dispatch(recording_sid: str | None) -> None:
+    if recording_sid is not None:
+        svc = services()
         dispatch_after_commit(svc.db, svc.queue, recording_sid)
-    return recording_sid
 
 
 @bp.post("/recorded")
 @signed_by_carrier
 def recorded() -> Response:
     """The <Record> action: the caller has finished speaking."""
-    try:
-        _register_recording()
-    except UnknownNumber:
-        abort(400, "recording for an unknown number")
     with services().db.session() as s:
+        to_queue = _register_recording(s)
         call, campaign = call_and_campaign(s)
-        return xml(twiml.thanks(campaign, call.language or campaign.language_list[0]))
+        body = twiml.thanks(campaign, call.language or campaign.language_list[0])
+    _dispatch(to_queue)
+    return xml(body)
 
 
 @bp.post("/recording-status")
 @signed_by_carrier
 def recording_status() -> Response:
-    status = request.form.get("RecordingStatus", "completed")
-    if status == "completed":
-        try:
-            _register_recording()
-        except UnknownNumber:
-            abort(400, "recording for an unknown number")
+    to_queue = None
+    if request.form.get("RecordingStatus", "completed") == "completed":
+        with services().db.session() as s:
+            to_queue = _register_recording(s)
+    _dispatch(to_queue)
     return Response(status=204)
 
 

@@ -75,7 +75,7 @@ def start_call(
     if campaign is None:
         raise UnknownNumber(dialled or "")
     if not campaign.is_open:
-        raise CampaignClosed(campaign.slug)
+        raise CampaignClosed(campaign)
     call, _ = get_or_create_call(
         session, call_sid=call_sid, campaign=campaign, caller=caller, hash_key=hash_key
     )
@@ -104,9 +104,7 @@ def get_or_create_call(
             else None,
         )
 
-    return _get_or_create(
-        session, lambda: session.scalar(sa.select(Call).where(Call.call_sid == call_sid)), create
-    )
+    return _get_or_create(session, lambda: find_call(session, call_sid), create)
 
 
 def find_call(session: so.Session, call_sid: str) -> Call | None:
@@ -153,10 +151,15 @@ def register_recording(
     Works whichever callback (record action or recording status) arrives first, and when the
     call itself was never seen (its row is then made from the callback's own From/To).
     """
-    campaign = campaign_for_number(session, dialled)
-    call, _ = get_or_create_call(
-        session, call_sid=call_sid, campaign=campaign, caller=caller, hash_key=hash_key
-    )
+    call = find_call(session, call_sid)
+    if call is None:  # the voice webhook was never seen: make the call from this callback
+        call, _ = get_or_create_call(
+            session,
+            call_sid=call_sid,
+            campaign=campaign_for_number(session, dialled),
+            caller=caller,
+            hash_key=hash_key,
+        )
     if call.campaign_id is None:
         raise UnknownNumber(dialled or "")
 

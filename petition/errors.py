@@ -1,5 +1,12 @@
 """Domain errors. The edges (webhooks, API, CLI) turn them into protocol answers."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from petition.models import Campaign
+
 
 class PetitionError(Exception):
     pass
@@ -11,3 +18,7 @@ class UnknownNumber(PetitionError):
 
 class CampaignClosed(PetitionError):
     """The campaign exists but no longer takes signatures."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        super().__init__(campaign.slug)
+        self.campaign = campaign

@@ -77,11 +77,22 @@ def release_dead_claims(
     return freed
 
 
+# A job queued this recently is taken to be in the queue still: the sweep does not ask Redis.
+RECENTLY_QUEUED = timedelta(minutes=2)
+
+
 def pending(session: so.Session, limit: int = 500) -> Sequence[Recording]:
-    """Unclaimed pending recordings, oldest first."""
+    """Unclaimed pending recordings not queued in the last minutes, oldest first."""
     return session.scalars(
         sa.select(Recording)
-        .where(Recording.status == RecordingStatus.PENDING, Recording.claimed_by.is_(None))
+        .where(
+            Recording.status == RecordingStatus.PENDING,
+            Recording.claimed_by.is_(None),
+            sa.or_(
+                Recording.enqueued_at.is_(None),
+                Recording.enqueued_at < utcnow() - RECENTLY_QUEUED,
+            ),
+        )
         .order_by(Recording.id)
         .limit(limit)
     ).all()

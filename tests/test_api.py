@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rq import Queue
 
-from ivr.security import hash_token
 from petition.db import Database
 from petition.models import ApiToken
+from petition.users import hash_token
 from tests.test_counting import arrive, hear
 from workers.queue import connect
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from ivr.cli import main
-from ivr.security import hash_token
 from petition.db import Database
 from petition.models import ApiToken, Campaign
+from petition.users import hash_token
 
 Invoke = Callable[..., Result]
 Opener = Callable[[str], Database]

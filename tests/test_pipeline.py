@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from ivr.security import hash_token
 from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
 from petition.config import Settings
 from petition.db import Database
 from petition.models import ApiToken, Recording, Signature
+from petition.users import hash_token
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, make_settings, run_worker
 from workers import queue as work_queue
 

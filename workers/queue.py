@@ -8,6 +8,7 @@ import os
 import socket
 
 import redis
+import sqlalchemy as sa
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -58,8 +59,11 @@ def dispatch_after_commit(db: Database, queue: Queue, recording_sid: str) -> boo
         log.warning("queue unreachable, %s waits for the sweeper: %s", recording_sid, exc)
         return False
     with db.session() as s:
-        rec = s.query(Recording).filter_by(recording_sid=recording_sid).one()
-        rec.enqueued_at = utcnow()
+        s.execute(
+            sa.update(Recording)
+            .where(Recording.recording_sid == recording_sid)
+            .values(enqueued_at=utcnow())
+        )
     return True
 
 

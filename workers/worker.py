@@ -20,22 +20,30 @@ RETENTION_EVERY_SECONDS = 3600
 
 
 def sweeper_loop(ctx: context.WorkerContext, q: Queue, stop: threading.Event) -> None:
+    """Every few seconds, re-queue lost work; every hour, apply the retention period.
+
+    Each guarded on its own: retention must go on while Redis is down, and a sweeper that
+    died silently would strand work.
+    """
     last_retention = 0.0
     while not stop.is_set():
         try:
             n = queue.sweep(ctx.db, q)
             if n:
                 log.info("sweeper re-queued %d recording(s)", n)
-            if time.monotonic() - last_retention > RETENTION_EVERY_SECONDS:
+        except (redis.RedisError, OSError) as exc:
+            log.warning("sweeper: queue unreachable: %s", exc)
+        except Exception:
+            log.exception("sweeper failed")
+        if time.monotonic() - last_retention > RETENTION_EVERY_SECONDS:
+            try:
                 with ctx.db.session() as s:
                     deleted = apply_retention(s)
                 last_retention = time.monotonic()
                 if deleted:
                     log.info("retention: deleted %d recording(s)", deleted)
-        except (redis.RedisError, OSError) as exc:
-            log.warning("sweeper: queue unreachable: %s", exc)
-        except Exception:  # a sweeper that dies silently would strand work; keep it alive
-            log.exception("sweeper failed")
+            except Exception:
+                log.exception("retention failed")
         stop.wait(ctx.settings.sweep_interval_seconds)
 
 

@@ -32,7 +32,7 @@ from werkzeug.wrappers.response import Response
 from ivr.app import services
 from ivr.staff import i18n
 from ivr.staff.ratelimit import LoginLimiter
-from petition import users
+from petition import campaigns, users
 from petition.models import Campaign, User
 from petition.regions import Region, region_label
 
@@ -171,7 +171,7 @@ def requires(role: str) -> Callable[[F], F]:
 
 
 def campaign_or_404(s: so.Session, slug: str) -> Campaign:
-    campaign = s.query(Campaign).filter_by(slug=slug).one_or_none()
+    campaign = campaigns.by_slug(s, slug)
     if campaign is None:
         abort(404)
     return campaign

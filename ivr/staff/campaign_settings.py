@@ -20,8 +20,8 @@ from ivr.media import uploaded_prompt_path
 from ivr.staff import i18n
 from ivr.staff.auth import UPLOAD_MAX_BYTES, bp, campaign_or_404, requires, user
 from ivr.staff.greeting_audio import MAX_SECONDS, AudioRejected, convert_greeting
-from petition import audit, phones
-from petition.models import BlockedNumber, Campaign, utcnow
+from petition import audit, campaigns, phones
+from petition.models import BlockedNumber, Campaign
 
 EDITABLE_PROMPTS = ("greeting", "thanks")
 MAX_TEXT = 1000
@@ -77,17 +77,7 @@ def campaign_settings(slug: str) -> str:
 def set_open(slug: str) -> Response:
     is_open = request.form.get("open") == "1"
     with services().db.session() as s:
-        campaign = campaign_or_404(s, slug)
-        before = {"is_open": campaign.is_open}
-        campaign.is_open = is_open
-        campaign.closed_at = None if is_open else utcnow()
-        _audit(
-            s,
-            campaign,
-            "campaign_opened" if is_open else "campaign_closed",
-            before,
-            {"is_open": is_open},
-        )
+        campaigns.set_open(s, campaign_or_404(s, slug), is_open, actor=user().email)
     flash(i18n.translate("done.opened" if is_open else "done.closed"), "success")
     return _back(slug)
 
