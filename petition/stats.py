@@ -88,25 +88,18 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
     by_region: Counter[str] = Counter()
     by_country: Counter[str] = Counter()
     name_checks = 0
+    split_by = (
+        Signature.state,
+        Signature.reason,
+        Signature.region,
+        Signature.language,
+        Signature.caller_country,
+        Signature.name_check,
+    )
     groups = session.execute(
-        sa.select(
-            Signature.state,
-            Signature.reason,
-            Signature.region,
-            Signature.language,
-            Signature.caller_country,
-            Signature.name_check,
-            sa.func.count(),
-        )
+        sa.select(*split_by, sa.func.count())
         .where(Signature.campaign_id == campaign.id)
-        .group_by(
-            Signature.state,
-            Signature.reason,
-            Signature.region,
-            Signature.language,
-            Signature.caller_country,
-            Signature.name_check,
-        )
+        .group_by(*split_by)
     )
     for state, reason, region, language, country, name_check, n in groups:
         by_state[state] += n

@@ -6,15 +6,12 @@ the real Whisper model, as in test_pipeline.py. Screenshots go to test-artifacts
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-from werkzeug.serving import make_server
 
 from ivr.simulator import RecordingServer, simulate_call
 from petition.config import Settings
@@ -39,15 +36,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
     # Plain http on 127.0.0.1: no PUBLIC_BASE_URL, so the session cookie is not Secure-only.
     return make_settings(tmp_path, database_url, redis_url, PUBLIC_BASE_URL="")
-
-
-@pytest.fixture
-def live_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")
