@@ -39,6 +39,8 @@ class Settings:
     sweep_interval_seconds: float = 15.0
     # Reverse proxies in front of the web app whose X-Forwarded-* headers are trusted.
     proxy_hops: int = 0
+    # A reviewer holds a queue item this long; an abandoned one then goes to the next reviewer.
+    review_lease_seconds: int = 300
 
     @property
     def recordings_dir(self) -> Path:
@@ -117,6 +119,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         fetch_backoff=(tuple(float(x) for x in backoff.split(",")) if backoff else (1.0, 3.0, 9.0)),
         job_lease_seconds=int(env.get("JOB_LEASE_SECONDS") or 600),
         proxy_hops=int(env.get("PROXY_HOPS") or 0),
+        review_lease_seconds=int(env.get("REVIEW_LEASE_SECONDS") or 300),
     )
 
 
