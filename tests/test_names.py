@@ -6,8 +6,8 @@ import pytest
 
 from petition.names import (
     extract_name,
-    is_repetition_loop,
     is_hallucination,
+    is_repetition_loop,
     normalize_name,
     strip_hallucinations,
 )

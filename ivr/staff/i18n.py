@@ -835,9 +835,9 @@ def translate_markup(message_id: str, /, **values: object) -> Markup:
     the message is escaped, values that are Markup are kept, other values are escaped."""
     texts = _MESSAGES.get(message_id)
     if texts is None:
-        return Markup(escape(message_id))
+        return escape(message_id)
     text = texts[LANGUAGES.index(current_language())] or texts[0]
-    return Markup(escape(text)).format(**values)
+    return escape(text).format(**values)
 
 
 def format_number(value: int | float, lang: str | None = None) -> str:
