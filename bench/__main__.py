@@ -6,14 +6,14 @@ import argparse
 import os
 import platform
 
-from bench import dashboard, export, namecheck, transcription, webhooks
+from bench import dashboard, export, namecheck, review_queue, transcription, webhooks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "--only",
-        choices=["webhooks", "transcription", "export", "dashboard", "namecheck"],
+        choices=["webhooks", "transcription", "export", "dashboard", "namecheck", "review"],
         default=None,
     )
     parser.add_argument(
@@ -39,6 +39,8 @@ def main() -> None:
         dashboard.run(database_url=args.database_url)
     if args.only in (None, "namecheck"):
         namecheck.run(tune_first=args.tune, fresh=args.fresh)
+    if args.only in (None, "review"):
+        review_queue.run()
 
 
 if __name__ == "__main__":

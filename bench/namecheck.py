@@ -84,9 +84,12 @@ def transcribe_all(calls: list[evalset.EvalCall], fresh: bool = False) -> list[O
         for line in cache_file.read_text().splitlines():
             entry = json.loads(line)
             cache[entry["sha256"]] = entry
+    elif cache_file.exists():
+        cache_file.unlink()
     transcriber: Transcriber | None = None
     outcomes = []
-    with cache_file.open("w") as out:
+    # Appended as it goes: an interrupted run keeps what it transcribed.
+    with cache_file.open("a") as out:
         for i, call in enumerate(calls, 1):
             entry = cache.get(call.sha256 or "")
             if entry is None:
@@ -95,9 +98,10 @@ def transcribe_all(calls: list[evalset.EvalCall], fresh: bool = False) -> list[O
                 result = transcriber.transcribe(directory / call.file, call.language)
                 seconds = time.perf_counter() - t0
                 entry = {"sha256": call.sha256, "seconds": seconds, "heard": _to_json(result)}
+                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                out.flush()
                 if i % 50 == 0:
                     print(f"  transcribed {i} of {len(calls)}", flush=True)
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
             outcomes.append(Outcome(call, _from_json(dict(entry["heard"])), entry["seconds"]))
     return outcomes
 

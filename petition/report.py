@@ -286,7 +286,7 @@ def _cover(pdf: FPDF, campaign: Campaign, facts: ReportFacts) -> None:
         ],
     )
     pdf.ln(3)
-    _paragraph(pdf, _names_line(facts), size=9.5)
+    _paragraph(pdf, _names_line(facts), size=9.5, markdown=True)
     pdf.ln(3)
     _note_box(pdf, p.identification_note)
     pdf.ln(4)
@@ -368,10 +368,16 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(1)
 
 
-def _paragraph(pdf: FPDF, text: str, size: float = 10, colour: tuple[int, int, int] = INK) -> None:
+def _paragraph(
+    pdf: FPDF,
+    text: str,
+    size: float = 10,
+    colour: tuple[int, int, int] = INK,
+    markdown: bool = False,
+) -> None:
     pdf.set_font("Sans", "", size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT", markdown=markdown)
     pdf.set_text_color(*INK)
 
 
@@ -771,8 +777,8 @@ def _list_page_start(pdf: FPDF, campaign: Campaign, edges: list[float]) -> None:
     pdf.text(
         MARGIN,
         MARGIN + 8,
-        "In signing order. Times in UTC. Names not confirmed by a person: ° machine reading "
-        "found clear, * machine reading waiting for a person.",
+        "In signing order, times in UTC. Names no person confirmed: ° machine reading found "
+        "clear, * waiting for a person.",
     )
     top = LIST_TOP - ROW_H - 1
     pdf.set_fill_color(*HEADING_FILL)
@@ -852,7 +858,7 @@ def _rule_name(p: Progress) -> str:
 def _names_line(facts: ReportFacts) -> str:
     """What the cover says of the names: confirmed by a person, and the sample audit."""
     total = facts.progress.total
-    line = f"{facts.names['confirmed']:,} of {total:,} names confirmed by a person."
+    line = f"**{facts.names['confirmed']:,} of {total:,} names confirmed by a person.**"
     if facts.names["missing"]:
         line += f" No name given, as a person found: {facts.names['missing']:,}."
     e = facts.estimate
