@@ -104,7 +104,7 @@ def test_staff_watch_the_count_then_review_a_withheld_caller_by_ear(
 ) -> None:
     add_user(db, "rita@example.org", "reviewer")
     sign_in(page, live_url, "/staff/c/glenn/", "rita@example.org")
-    count = page.locator("[data-live='signatures']")
+    count = page.locator(".hero [data-live='signatures']")
     expect(count).to_have_text("0")
     shot(page, "01-overview-before")
 
@@ -147,7 +147,7 @@ def test_staff_watch_the_count_then_review_a_withheld_caller_by_ear(
     shot(page, "05-queue-done")
 
     page.get_by_role("link", name="Overview").click()
-    expect(page.locator("[data-live='signatures']")).to_have_text("2")
+    expect(page.locator(".hero [data-live='signatures']")).to_have_text("2")
     expect(page.locator("[data-live='needs_review']")).to_have_text("0")
     shot(page, "06-overview-after-review")
 
@@ -275,7 +275,7 @@ def test_reviewers_confirm_names_by_keyboard_side_by_side_and_the_export_says_so
     rita, sam, ann = (context.new_page() for context in contexts)
     try:
         sign_in(ann, live_url, "/staff/c/glenn/", "ann@example.org")
-        confirmed = ann.locator("[data-live='names.confirmed']")
+        confirmed = ann.locator(".tiles [data-live='names.confirmed']")
         expect(confirmed).to_have_text("0")
         for reviewer, email in ((rita, "rita@example.org"), (sam, "sam@example.org")):
             sign_in(reviewer, live_url, "/staff/c/glenn/review", email)
