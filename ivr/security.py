@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import abort, g, request
 from twilio.request_validator import RequestValidator
 
 from ivr.app import services
-from petition.models import ApiToken, User, utcnow
-from petition.users import ROLE_RANK, hash_token
+from petition.users import ROLE_RANK, token_role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,39 +38,29 @@ def signed_by_carrier(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def require_token(min_role: str = "viewer") -> str:
+    """The role of the request's `Authorization: Bearer` token; aborts 401 without a valid
+    one, 403 when its role is below `min_role`."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401)
+    with services().db.session() as s:
+        role = token_role(s, token.strip())
+    if role is None:
+        abort(401)
+    if ROLE_RANK.get(role, -1) < ROLE_RANK[min_role]:
+        abort(403)
+    return role
+
+
 def bearer_token(min_role: str = "viewer") -> Callable[[F], F]:
     """401 without a valid `Authorization: Bearer` token, 403 when its role is too low."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                abort(401)
-            with services().db.session() as s:
-                row = s.scalar(
-                    sa.select(ApiToken).where(
-                        ApiToken.token_hash == hash_token(token.strip()),
-                        ApiToken.revoked.is_(False),
-                    )
-                )
-                if row is None:
-                    abort(401)
-                role = row.role
-                if row.user_id is not None:
-                    # A user's token follows the user: deactivated → refused, role → current one.
-                    owner = s.get(User, row.user_id)
-                    if owner is None or not owner.active:
-                        abort(401)
-                    role = owner.role
-                if ROLE_RANK.get(role, -1) < ROLE_RANK[min_role]:
-                    abort(403)
-                now = utcnow()
-                # Record use at most once a minute: a polling dashboard must not write each time.
-                if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-                    row.last_used_at = now
-                g.api_role = role
+            g.api_role = require_token(min_role)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
