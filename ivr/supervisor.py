@@ -103,7 +103,7 @@ class Supervisor:
             "started %s (pid %d)",
             child.name,
             child.proc.pid,
-            extra={"child": child.name, "pid": child.proc.pid},
+            extra={"child": child.name, "child_pid": child.proc.pid},
         )
         if child.ready is not None:
             deadline = time.monotonic() + 30

@@ -27,7 +27,16 @@ PHONE_LIKE = re.compile(r"(?<![\w+])\+?\d(?:[ ()]{0,2}\d){7,}(?!\w)")
 REDACTED = "[number]"
 
 # Extra fields a line may carry as structured data (logger.info(..., extra={...})).
-EXTRA_FIELDS = ("method", "path", "status", "duration_ms", "endpoint", "child", "pid", "exit_code")
+EXTRA_FIELDS = (
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "endpoint",
+    "child",
+    "child_pid",
+    "exit_code",
+)
 
 # Third-party loggers that say nothing an operator needs, or too much (SQL with parameters).
 QUIET_LOGGERS = {
