@@ -21,9 +21,10 @@ from typing import Any
 # and by a worker per job; every line logged meanwhile carries them.
 _context: ContextVar[dict[str, str] | None] = ContextVar("petition_log_context", default=None)
 
-# Eight digits or more, alone or split by spaces or brackets, with or without a leading +:
-# a phone number in any usual writing. Dates, times, addresses and SIDs do not look like it.
-PHONE_LIKE = re.compile(r"(?<![\w+])\+?\d(?:[ ()]{0,2}\d){7,}(?!\w)")
+# A phone number as it may be written: E.164 (+32470123456), digits alone (eight or more), or
+# groups split by single spaces after a + or a leading 0 (+32 470 12 34 56, 0470 12 34 56).
+# Dates, times, addresses, ports and SIDs do not look like any of these.
+PHONE_LIKE = re.compile(r"(?<![\w+-])(?:\+\d(?: ?\d){6,}|0\d{2,3}(?: \d{2,3}){2,4}|\d{8,})(?![\w])")
 REDACTED = "[number]"
 
 # Extra fields a line may carry as structured data (logger.info(..., extra={...})).

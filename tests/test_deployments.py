@@ -52,7 +52,10 @@ def states(db: Database) -> list[str]:
 
 @pytest.mark.whisper
 def test_two_deployments_sharing_one_redis_database_each_decide_their_own_recordings_and_all(
-    tmp_path: Path, redis_url: str, whisper_model_dir: Path, silence  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    redis_url: str,
+    whisper_model_dir: Path,
+    silence,  # type: ignore[no-untyped-def]
 ) -> None:
     deployments: dict[str, tuple[Settings, Database]] = {}
     for name in ("a", "b"):

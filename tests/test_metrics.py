@@ -87,7 +87,9 @@ def test_a_token_holder_reads_every_documented_series_with_the_calls_counted(
     transcriber,
     speech,  # type: ignore[no-untyped-def]
 ) -> None:
-    with RecordingServer(speech("Je m'appelle Sophie Dubois", "fr"), ACCOUNT_SID, AUTH_TOKEN) as srv:
+    with RecordingServer(
+        speech("Je m'appelle Sophie Dubois", "fr"), ACCOUNT_SID, AUTH_TOKEN
+    ) as srv:
         simulate_call(
             settings,
             base_url=live_url,
@@ -101,7 +103,7 @@ def test_a_token_holder_reads_every_documented_series_with_the_calls_counted(
         run_worker(settings, transcriber)
     resp = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 200 and resp.mimetype == "text/plain"
-    assert DOCUMENTED <= families(resp.text)
+    assert families(resp.text) >= DOCUMENTED
 
     before, after = samples(waiting.text), samples(resp.text)
     assert before[("petition_recordings_waiting", ())] == 1
