@@ -23,14 +23,19 @@ def carrier_url() -> str:
 
 
 def signed_by_carrier(view: F) -> F:
-    """403 unless X-Twilio-Signature matches the request (checked before anything is parsed)."""
+    """403 unless X-Twilio-Signature matches the request (checked before anything is parsed).
+
+    During a token rotation the previous token is accepted too (TWILIO_PREVIOUS_AUTH_TOKEN).
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         signature = request.headers.get("X-Twilio-Signature", "")
-        validator = RequestValidator(services().settings.twilio_auth_token)
-        if not signature or not validator.validate(
-            carrier_url(), request.form.to_dict(), signature
+        settings = services().settings
+        tokens = [settings.twilio_auth_token, settings.twilio_previous_auth_token]
+        url, form = carrier_url(), request.form.to_dict()
+        if not signature or not any(
+            RequestValidator(token).validate(url, form, signature) for token in tokens if token
         ):
             abort(403)
         return view(*args, **kwargs)

@@ -43,6 +43,8 @@ class Settings:
     sweep_interval_seconds: float = 15.0
     # Reverse proxies in front of the web app whose X-Forwarded-* headers are trusted.
     proxy_hops: int = 0
+    # While rotating the carrier's auth token: the old one, still accepted on webhooks.
+    twilio_previous_auth_token: str | None = None
     # Clients that may read /metrics without a token (Prometheus servers).
     metrics_allow: tuple[Network, ...] = field(default=())
     # Where processes of one host write their metrics for one /metrics to add up (gunicorn's
@@ -126,6 +128,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         fetch_backoff=(tuple(float(x) for x in backoff.split(",")) if backoff else (1.0, 3.0, 9.0)),
         job_lease_seconds=int(env.get("JOB_LEASE_SECONDS") or 600),
         proxy_hops=int(env.get("PROXY_HOPS") or 0),
+        twilio_previous_auth_token=env.get("TWILIO_PREVIOUS_AUTH_TOKEN") or None,
         sweep_interval_seconds=float(env.get("SWEEP_INTERVAL_SECONDS") or 15),
         metrics_allow=parse_networks(env.get("METRICS_ALLOW") or ""),
         metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
