@@ -13,12 +13,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from rq import SimpleWorker
 
 from ivr.app import create_app
-from ivr.simulator import RecordingServer, simulate_call
 from petition.config import Settings
 from petition.db import Database
 from petition.models import ApiToken
 from petition.users import hash_token
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, make_settings, run_worker
+from tests.conftest import make_settings, run_worker
+from tests.test_pipeline import phone
 from workers.queue import recordings_queue
 
 PROMETHEUS = "10.9.8.7"
@@ -87,18 +87,7 @@ def test_a_token_holder_reads_every_documented_series_with_the_calls_counted(
     transcriber,
     speech,  # type: ignore[no-untyped-def]
 ) -> None:
-    with RecordingServer(
-        speech("Je m'appelle Sophie Dubois", "fr"), ACCOUNT_SID, AUTH_TOKEN
-    ) as srv:
-        simulate_call(
-            settings,
-            base_url=live_url,
-            dialled=CAMPAIGN_NUMBER,
-            caller="+32470111222",
-            language="fr",
-            server=srv,
-            wait_for_fetch=0,
-        )
+    with phone(settings, live_url, speech("Je m'appelle Sophie Dubois", "fr")):
         waiting = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
         run_worker(settings, transcriber)
     resp = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})

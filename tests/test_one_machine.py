@@ -129,6 +129,11 @@ def test_a_simulated_french_call_is_counted_on_the_embedded_defaults(
     headers = {"Authorization": f"Bearer {token}"}
     stats = requests.get(f"{base}/api/campaigns/glenn/stats", headers=headers, timeout=10).json()
     assert stats["signatures"] == 1 and stats["by_language"] == {"fr": 1}
+    # The worker is another process: its figures reach the web app's /metrics through the
+    # multiprocess folder `petition run` gives its children.
+    metrics = requests.get(f"{base}/metrics", headers=headers, timeout=10).text
+    assert 'petition_recordings_decided_total{state="counted"} 1.0' in metrics
+    assert "petition_transcription_seconds_count 1.0" in metrics
 
     exported = tmp_path / "glenn.csv"
     petition(env, "export", "--campaign", "glenn", "--format", "csv", "--out", str(exported))
