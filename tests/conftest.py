@@ -186,5 +186,8 @@ def run_worker(settings: Settings, transcriber: Any) -> None:
     """Run queued jobs in this process, the way `petition worker` does, until the queue is empty."""
     ctx = context.configure(settings, transcriber=transcriber)
     conn = redis.Redis.from_url(settings.redis_url or "")
-    q = recordings_queue(settings, ctx.db, conn)
-    SimpleWorker([q], connection=conn).work(burst=True)
+    try:
+        q = recordings_queue(settings, ctx.db, conn)
+        SimpleWorker([q], connection=conn).work(burst=True)
+    finally:
+        ctx.db.engine.dispose()
