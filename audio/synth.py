@@ -37,25 +37,42 @@ def _run(args: list[str]) -> None:
         )
 
 
-def synthesize(text: str, language: str, out_path: Path) -> Path:
-    """Speak text with espeak-ng's default voice for language into an 8 kHz mono 16-bit WAV.
+def synthesize(
+    text: str,
+    language: str,
+    out_path: Path,
+    *,
+    variant: str = "",
+    words_per_minute: int = WORDS_PER_MINUTE,
+    padding: float = PADDING_SECONDS,
+) -> Path:
+    """Speak text with espeak-ng's voice for language into an 8 kHz mono 16-bit WAV.
 
-    About 0.3 s of silence is added before and after, like a caller pausing around their name.
+    variant is an espeak-ng voice variant such as "+f2" or "+m3" ("" for the default voice).
+    padding seconds of silence (0.3 by default) are added before and after, like a caller
+    pausing around their name. The same arguments always give the same bytes.
     """
     voice = VOICES.get(language)
     if voice is None:
         raise ValueError(f"no voice for language {language!r}; expected one of {sorted(VOICES)}")
-    espeak, sox = _tool("espeak-ng"), _tool("sox")
+    espeak = _tool("espeak-ng")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "espeak.wav"
         # "--" so text starting with a dash is never read as an option.
-        _run([espeak, "-v", voice, "-s", str(WORDS_PER_MINUTE), "-w", str(raw), "--", text])
+        _run(
+            [espeak, "-v", voice + variant, "-s", str(words_per_minute), "-w", str(raw), "--", text]
+        )
         # -D: no dither, so the same text always gives the same bytes (prompts are committed).
-        pad = str(PADDING_SECONDS)
-        _run([sox, "-D", str(raw), *_TELEPHONE, str(out_path), "pad", pad, pad])
+        pad = str(padding)
+        sox(str(raw), *_TELEPHONE, str(out_path), "pad", pad, pad)
     return out_path
+
+
+def sox(*args: str) -> None:
+    """Run sox with these arguments, without dither (-D) so that its output is reproducible."""
+    _run([_tool("sox"), "-D", *args])
 
 
 def silence(out_path: Path, seconds: float) -> Path:
@@ -73,6 +90,6 @@ def _generate(out_path: Path, seconds: float, effects: list[str]) -> Path:
         raise ValueError("seconds must be positive")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    # -D: no dither, so silence is true digital zero; -R: the same noise on every run.
-    _run([_tool("sox"), "-D", "-R", "-n", *_TELEPHONE, str(out_path), *effects])
+    # -D (in sox()): no dither, so silence is true digital zero; -R: the same noise every run.
+    sox("-R", "-n", *_TELEPHONE, str(out_path), *effects)
     return out_path

@@ -10,6 +10,7 @@ from pathlib import Path
 from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions
 
+from petition.namecheck import Heard, HeardWord
 from petition.names import strip_hallucinations
 
 # Tuned for 1-10 s of 8 kHz telephone audio holding a name. Narrowband speech scores a little
@@ -31,14 +32,11 @@ LOW_AVG_LOGPROB = -1.0
 
 
 @dataclass(frozen=True)
-class Transcript:
-    """What Whisper heard in one recording."""
+class Transcript(Heard):
+    """What Whisper heard in one recording: what the name check needs, and a little more."""
 
-    text: str
-    language: str | None
-    speech_seconds: float  # speech the VAD kept; 0 for silence
-    duration_seconds: float  # length of the whole recording
-    confidence: float  # 0..1, mean token probability over the kept text; 0 without text
+    language: str | None = None
+    duration_seconds: float = 0.0  # length of the whole recording
 
 
 class Transcriber:
@@ -80,11 +78,15 @@ class Transcriber:
                 condition_on_previous_text=False,
                 vad_filter=True,
                 vad_parameters=VAD_OPTIONS,
+                # The name check weighs the probability of the name's own words.
+                word_timestamps=True,
             )
             # segments is a lazy generator: decoding happens here, inside the lock.
             segments = list(segments)
 
         texts: list[str] = []
+        words: list[HeardWord] = []
+        kept = []
         weighted_probability = 0.0
         weight = 0.0
         for segment in segments:
@@ -94,6 +96,13 @@ class Transcriber:
             if not text:
                 continue
             texts.append(text)
+            kept.append(segment)
+            words.extend(
+                HeardWord(
+                    w.word.strip(), round(w.probability, 4), round(w.start, 2), round(w.end, 2)
+                )
+                for w in segment.words or ()
+            )
             length = max(segment.end - segment.start, 0.01)
             weighted_probability += math.exp(segment.avg_logprob) * length
             weight += length
@@ -104,4 +113,8 @@ class Transcriber:
             speech_seconds=round(info.duration_after_vad, 3),
             duration_seconds=round(info.duration, 3),
             confidence=round(weighted_probability / weight, 3) if weight else 0.0,
+            words=tuple(words),
+            avg_logprob=min((seg.avg_logprob for seg in kept), default=None),
+            no_speech_prob=max((seg.no_speech_prob for seg in kept), default=None),
+            compression_ratio=max((seg.compression_ratio for seg in kept), default=None),
         )

@@ -6,13 +6,21 @@ import argparse
 import os
 import platform
 
-from bench import dashboard, export, transcription, webhooks
+from bench import dashboard, export, namecheck, review_queue, transcription, webhooks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
-        "--only", choices=["webhooks", "transcription", "export", "dashboard"], default=None
+        "--only",
+        choices=["webhooks", "transcription", "export", "dashboard", "namecheck", "review"],
+        default=None,
+    )
+    parser.add_argument(
+        "--tune", action="store_true", help="namecheck: search thresholds on the tune half"
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="namecheck: transcribe again, ignoring the cache"
     )
     parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
@@ -29,6 +37,10 @@ def main() -> None:
         export.run()
     if args.only in (None, "dashboard"):
         dashboard.run(database_url=args.database_url)
+    if args.only in (None, "namecheck"):
+        namecheck.run(tune_first=args.tune, fresh=args.fresh)
+    if args.only in (None, "review"):
+        review_queue.run()
 
 
 if __name__ == "__main__":

@@ -566,7 +566,7 @@ def simulate_call_cmd(
                             "state": sig.state,
                             "reason": sig.reason,
                             "name": sig.name,
-                            "name_check": sig.name_check,
+                            "name_status": sig.name_status,
                             "transcript": sig.transcript,
                         },
                         ensure_ascii=False,

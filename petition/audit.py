@@ -8,7 +8,16 @@ import sqlalchemy.orm as so
 
 from petition.models import AuditEvent, Signature
 
-AUDITED_FIELDS = ("state", "reason", "name", "name_check", "duplicate_of_id", "region", "postcode")
+AUDITED_FIELDS = (
+    "state",
+    "reason",
+    "name",
+    "name_status",
+    "duplicate_of_id",
+    "region",
+    "postcode",
+    "sample_id",
+)
 
 
 def snapshot(signature: Signature) -> dict[str, Any]:

@@ -43,6 +43,8 @@ class Settings:
     sweep_interval_seconds: float = 15.0
     # Reverse proxies in front of the web app whose X-Forwarded-* headers are trusted.
     proxy_hops: int = 0
+    # A reviewer holds a queue item this long; an abandoned one then goes to the next reviewer.
+    review_lease_seconds: int = 300
     # While rotating the carrier's auth token: the old one, still accepted on webhooks.
     twilio_previous_auth_token: str | None = None
     # Clients that may read /metrics without a token (Prometheus servers).
@@ -128,6 +130,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         fetch_backoff=(tuple(float(x) for x in backoff.split(",")) if backoff else (1.0, 3.0, 9.0)),
         job_lease_seconds=int(env.get("JOB_LEASE_SECONDS") or 600),
         proxy_hops=int(env.get("PROXY_HOPS") or 0),
+        review_lease_seconds=int(env.get("REVIEW_LEASE_SECONDS") or 300),
         twilio_previous_auth_token=env.get("TWILIO_PREVIOUS_AUTH_TOKEN") or None,
         sweep_interval_seconds=float(env.get("SWEEP_INTERVAL_SECONDS") or 15),
         metrics_allow=parse_networks(env.get("METRICS_ALLOW") or ""),

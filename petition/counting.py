@@ -7,35 +7,37 @@ decides: withheld caller IDs, blocked numbers, and the same name from another nu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from petition import audit
-from petition.models import BlockedNumber, Reason, Signature, SignatureState, utcnow
-from petition.names import extract_name, normalize_name, strip_hallucinations
+from petition import audit, namecheck
+from petition.models import (
+    BlockedNumber,
+    Campaign,
+    NameStatus,
+    Reason,
+    Signature,
+    SignatureState,
+    utcnow,
+)
+from petition.namecheck import Heard, HeardWord
+from petition.names import normalize_name, strip_hallucinations
 from petition.regions import region_for_postcode
 
-# Below this, Whisper's own confidence says a person should check the name. Correct readings of
-# synthetic voices score 0.48-0.67; real voices score higher.
-NAME_CONFIDENCE_FLOOR = 0.45
+__all__ = ["Heard", "HeardWord", "count", "decide", "uncount"]
+
 # Less speech than this (as the voice-activity filter measured it) is a silent recording.
 MIN_SPEECH_SECONDS = 0.3
 
 
-@dataclass(frozen=True)
-class Heard:
-    """What transcription made of a recording."""
-
-    text: str
-    speech_seconds: float
-    confidence: float
-
-
 def decide(session: so.Session, signature: Signature, heard: Heard, *, actor: str) -> Signature:
-    """Apply the counting rules to a transcribed signature and log the change."""
+    """Apply the counting rules to a transcribed signature and log the change.
+
+    The name check decides the name's status: `machine` when it calls the reading clear (and
+    the campaign does not send every name to a person), `to_check` otherwise. A transcript that
+    is a repetition loop holds no name: the recording goes to a person as unclear.
+    """
     before = audit.snapshot(signature)
     text = strip_hallucinations(heard.text)
     signature.transcript = heard.text
@@ -53,11 +55,18 @@ def decide(session: so.Session, signature: Signature, heard: Heard, *, actor: st
         # Someone spoke, but all Whisper made of it was nothing or a known hallucination.
         _set(signature, SignatureState.NEEDS_REVIEW, Reason.UNCLEAR)
     else:
-        guess = extract_name(text, signature.language)
-        signature.name = guess.name
-        signature.name_key = normalize_name(guess.name) if guess.name else None
-        signature.name_check = not guess.clear or heard.confidence < NAME_CONFIDENCE_FLOOR
-        _count_or_hold(session, signature)
+        result = namecheck.check(heard, signature.language)
+        signature.name_signals = {**result.signals, "doubts": list(result.doubts)}
+        if result.loop:
+            signature.name = signature.name_key = None
+            _set(signature, SignatureState.NEEDS_REVIEW, Reason.UNCLEAR)
+        else:
+            signature.name = result.name
+            signature.name_key = normalize_name(result.name) if result.name else None
+            campaign = session.get_one(Campaign, signature.campaign_id)
+            clear = result.clear and not campaign.check_every_name
+            signature.name_status = NameStatus.MACHINE if clear else NameStatus.TO_CHECK
+            _count_or_hold(session, signature)
 
     audit.record(
         session,
@@ -113,12 +122,17 @@ def count(session: so.Session, signature: Signature) -> bool:
             session.flush()
         return True
     except sqlalchemy.exc.IntegrityError:
-        signature.counted_key = None
-        signature.counted_at = None
+        uncount(signature)
         earlier = _earlier_from_same_number(session, signature)
         signature.duplicate_of_id = earlier.id if earlier else None
         _set(signature, SignatureState.REJECTED, Reason.DUPLICATE)
         return False
+
+
+def uncount(signature: Signature) -> None:
+    """Free the signature's place in the unique (campaign, counted_key) constraint."""
+    signature.counted_key = None
+    signature.counted_at = None
 
 
 def _is_blocked(session: so.Session, signature: Signature) -> bool:
@@ -150,7 +164,8 @@ def _earlier_from_same_number(session: so.Session, signature: Signature) -> Sign
 
 
 def _same_name_other_number(session: so.Session, signature: Signature) -> Signature | None:
-    if not signature.name_key or signature.name_check:
+    # A reading a person must check anyway is too unsure to call anyone a duplicate.
+    if not signature.name_key or signature.name_status != NameStatus.MACHINE:
         return None
     return session.scalar(
         sa.select(Signature)

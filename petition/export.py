@@ -22,7 +22,7 @@ CSV_COLUMNS = (
     "signed_at",
     "signature_id",
     "language",
-    "name_checked",
+    "name_status",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,7 +36,9 @@ class ExportRow:
     signed_at: str  # ISO 8601, UTC
     signature_id: str
     language: str
-    name_checked: bool  # False: the machine's reading of the name, not yet checked by a person
+    # confirmed: by a person; machine: the machine's reading, called clear by the name check;
+    # to_check: the machine's reading, waiting for a person; missing: no name given.
+    name_status: str
 
 
 def counted_rows(session: so.Session, campaign: Campaign) -> Iterator[ExportRow]:
@@ -49,7 +51,7 @@ def counted_rows(session: so.Session, campaign: Campaign) -> Iterator[ExportRow]
             Signature.signed_at,
             Signature.public_id,
             Signature.language,
-            Signature.name_check,
+            Signature.name_status,
         )
         .where(Signature.campaign_id == campaign.id, Signature.state == SignatureState.COUNTED)
         .order_by(Signature.signed_at, Signature.id)
@@ -66,7 +68,7 @@ def counted_rows(session: so.Session, campaign: Campaign) -> Iterator[ExportRow]
                 signed_at=row.signed_at.isoformat(timespec="seconds") + "Z",
                 signature_id=row.public_id,
                 language=row.language or "",
-                name_checked=not row.name_check,
+                name_status=row.name_status,
             )
 
 

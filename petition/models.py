@@ -44,6 +44,15 @@ class Reason(enum.StrEnum):
     OTHER = "other"
 
 
+class NameStatus(enum.StrEnum):
+    """How far a signature's name can be trusted; the export carries it beside every name."""
+
+    CONFIRMED = "confirmed"  # a person accepted or corrected it (the audit log says who, when)
+    MACHINE = "machine"  # the machine's reading, which the name check calls clear
+    TO_CHECK = "to_check"  # the machine's reading (possibly empty), waiting for a person
+    MISSING = "missing"  # a person decided no name was given; the caller spoke, so it counts
+
+
 class RecordingStatus(enum.StrEnum):
     PENDING = "pending"  # to fetch and transcribe
     DONE = "done"
@@ -66,6 +75,8 @@ class Campaign(Base):
     # Prompt texts that override the defaults: {"greeting": {"nl": "...", ...}, ...}
     prompts: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
     retention_days: so.Mapped[int] = so.mapped_column(default=90)
+    # Every name goes to a person, however clear the machine found it.
+    check_every_name: so.Mapped[bool] = so.mapped_column(default=False)
     opened_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     closed_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -158,13 +169,15 @@ class Signature(Base):
             "region",
             "language",
             "caller_country",
-            "name_check",
+            "name_status",
         ),
         # ... and the per-hour / per-day charts.
         sa.Index("ix_signatures_timeline", "campaign_id", "state", "signed_at", "language"),
         # ... and the signatures list and the export, newest or oldest first.
         sa.Index("ix_signatures_list", "campaign_id", "signed_at"),
         sa.Index("ix_signatures_campaign_name_key", "campaign_id", "name_key"),
+        # ... and the review queues, oldest first.
+        sa.Index("ix_signatures_queue", "campaign_id", "state", "name_status", "signed_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -176,7 +189,9 @@ class Signature(Base):
     reason: so.Mapped[str | None] = so.mapped_column(sa.String(24))
     name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     name_key: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    name_check: so.Mapped[bool] = so.mapped_column(default=False)  # a person should check it
+    name_status: so.Mapped[str] = so.mapped_column(sa.String(12), default=NameStatus.TO_CHECK)
+    # What the name check saw (word probabilities, introduction, lexicon, ...): see namecheck.py.
+    name_signals: so.Mapped[dict[str, Any] | None] = so.mapped_column(default=None)
     transcript: so.Mapped[str | None] = so.mapped_column(sa.Text)
     confidence: so.Mapped[float | None] = so.mapped_column(default=None)
     speech_seconds: so.Mapped[float | None] = so.mapped_column(default=None)
@@ -192,15 +207,50 @@ class Signature(Base):
     signed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     counted_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # A reviewer's lease: the queue hands this signature to nobody else until it expires.
+    review_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    review_until: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    # Drawn into a random sample of machine readings and not yet checked by a person.
+    sample_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("name_samples.id"))
 
     recording: so.Mapped[Recording] = so.relationship()
     call: so.Mapped[Call] = so.relationship()
+
+
+class NameSample(Base):
+    """A random sample of machine readings, checked by people to estimate their accuracy."""
+
+    __tablename__ = "name_samples"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    drawn_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    drawn_by: so.Mapped[str] = so.mapped_column(sa.String(200))
+    population: so.Mapped[int]  # machine readings it was drawn from
+    seed: so.Mapped[str] = so.mapped_column(sa.String(32))  # lets an auditor redraw it
+
+
+class NameSampleItem(Base):
+    """One drawn signature: the reading as drawn, and whether the person found it right."""
+
+    __tablename__ = "name_sample_items"
+    __table_args__ = (sa.UniqueConstraint("sample_id", "signature_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    sample_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("name_samples.id"), index=True)
+    signature_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("signatures.id"), index=True)
+    machine_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    checked_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    checked_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    right: so.Mapped[bool | None] = so.mapped_column(default=None)
 
 
 class AuditEvent(Base):
     """Who changed what, when: every state change by a person or by the system."""
 
     __tablename__ = "audit_events"
+    # The campaign's audit page and the review pace read events by campaign and time.
+    __table_args__ = (sa.Index("ix_audit_events_campaign_at", "campaign_id", "at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)

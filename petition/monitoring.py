@@ -40,15 +40,11 @@ def failed_recordings(session: so.Session) -> int:
 
 
 def signatures_by_state_and_name_status(session: so.Session) -> list[tuple[str, str, str, int]]:
-    """(campaign slug, state, name status, how many) for every signature.
-
-    The name status is read from `name_check` (flagged: to_check, else machine).
-    """
-    name_status = sa.case((Signature.name_check, "to_check"), else_="machine")
+    """(campaign slug, state, name status, how many) for every signature."""
     rows = session.execute(
-        sa.select(Campaign.slug, Signature.state, name_status, sa.func.count())
+        sa.select(Campaign.slug, Signature.state, Signature.name_status, sa.func.count())
         .join(Campaign, Campaign.id == Signature.campaign_id)
-        .group_by(Campaign.slug, Signature.state, name_status)
+        .group_by(Campaign.slug, Signature.state, Signature.name_status)
     ).all()
     return [(slug, state, status, int(n)) for slug, state, status, n in rows]
 

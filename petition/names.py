@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 
 # Whole sentences Whisper invents on silence, noise or hold music: mostly subtitle credits and
@@ -185,12 +186,22 @@ _MAX_NAME_WORDS = 5
 _MAX_BARE_WORDS = 4  # a transcript without an introduction this short is taken as the name
 
 
+# Whisper's own test for a decoder stuck in a loop: text that compresses too well.
+MAX_COMPRESSION_RATIO = 2.4
+
+
 @dataclass(frozen=True)
 class NameGuess:
-    """The name heard in a transcript; clear is False when a person should check it."""
+    """The name heard in a transcript.
+
+    clear is False when the words found do not look like a name (a person should check it);
+    whether the machine may keep the name unchecked is the name check's decision (namecheck.py).
+    """
 
     name: str | None
     clear: bool
+    words: tuple[str, ...] = ()  # the name's words as heard, before casing
+    introduced: bool = False  # said after "mijn naam is", "je m'appelle", ...
 
 
 def _strip_accents(text: str) -> str:
@@ -332,11 +343,40 @@ def extract_name(text: str, language: str | None) -> NameGuess:
     words = _drop_phrase(words, _TRAILING, at_start=False)
 
     if not words or (not match and len(words) > _MAX_BARE_WORDS):
-        return NameGuess(None, False)
+        return NameGuess(None, False, introduced=match is not None)
     name = _title_case(words)
     clear = (
         len(words) <= _MAX_NAME_WORDS
         and not any(c.isdigit() for c in name)
         and _looks_like_name(words)
     )
-    return NameGuess(name, clear)
+    return NameGuess(name, clear, tuple(words), introduced=match is not None)
+
+
+def compression_ratio(text: str) -> float:
+    """Bytes of text over bytes compressed, as Whisper measures its own output."""
+    data = text.encode()
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def is_repetition_loop(text: str) -> bool:
+    """True when a transcript is a decoder stuck in a loop rather than something a caller said.
+
+    Whisper sometimes repeats a phrase until the window ends ("J'ai eu une personne qui m'a dit
+    que…" twenty times). Caught by Whisper's own compression-ratio test, or by a phrase of two
+    or more words said three times in a row. One word repeated is not a loop: callers say their
+    surname twice to make it clear ("Peeters, Peeters").
+    """
+    if compression_ratio(text) > MAX_COMPRESSION_RATIO:
+        return True
+    words = _normalise(text).split()
+    for size in range(2, len(words) // 3 + 1):
+        for start in range(len(words) - 3 * size + 1):
+            phrase = words[start : start + size]
+            if (
+                phrase
+                == words[start + size : start + 2 * size]
+                == words[start + 2 * size : start + 3 * size]
+            ):
+                return True
+    return False

@@ -24,9 +24,10 @@ import sqlalchemy.orm as so
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
+from petition import sampling
 from petition.errors import PetitionError
 from petition.export import ExportRow, counted_rows
-from petition.models import Campaign, Signature, SignatureState, utcnow
+from petition.models import Campaign, NameStatus, Signature, SignatureState, utcnow
 from petition.regions import Region, region_label
 from petition.stats import campaign_rule, counted_tally
 from petition.thresholds import CUSTOM, Progress, progress
@@ -76,6 +77,10 @@ COLUMNS = (
     _Column("Signature id", 30),
 )
 
+# How the list marks a name no person confirmed; the list's headline explains the marks.
+NAME_MARKS = {NameStatus.MACHINE.value: " °", NameStatus.TO_CHECK.value: " *"}
+NO_NAME = "(no name given)"
+
 SHORT_REGION = {
     Region.FLANDERS.value: "Flemish Region",
     Region.WALLONIA.value: "Walloon Region",
@@ -123,7 +128,8 @@ class ReportFacts:
     first: datetime | None
     last: datetime | None
     per_day: tuple[tuple[date, int], ...]  # every day from first to last, zeros included
-    name_checks: int  # counted, name still to be checked by a person
+    names: dict[str, int]  # counted signatures by name status
+    estimate: sampling.Estimate | None  # the latest sample audit of machine readings
     with_postcode: int
     awaiting_review: int
     pending: int
@@ -139,14 +145,21 @@ def gather_facts(
         Signature.campaign_id == campaign.id, Signature.state == SignatureState.COUNTED
     )
     tally = counted_tally(session, campaign, now)
-    first, last, name_checks, with_postcode = session.execute(
+    first, last, with_postcode = session.execute(
         sa.select(
             sa.func.min(Signature.signed_at),
             sa.func.max(Signature.signed_at),
-            sa.func.count().filter(Signature.name_check.is_(True)),
             sa.func.count(Signature.postcode),
         ).where(counted)
     ).one()
+    names = {status.value: 0 for status in NameStatus}
+    names.update(
+        session.execute(
+            sa.select(Signature.name_status, sa.func.count())
+            .where(counted)
+            .group_by(Signature.name_status)
+        ).all()
+    )
     day = sa.func.date(Signature.signed_at)  # SQLite gives "YYYY-MM-DD", PostgreSQL a date
     found = {
         _as_date(when): n
@@ -173,7 +186,8 @@ def gather_facts(
         first=first,
         last=last,
         per_day=tuple(per_day),
-        name_checks=name_checks or 0,
+        names=names,
+        estimate=sampling.latest_estimate(session, campaign.id),
         with_postcode=with_postcode or 0,
         awaiting_review=by_state.get(SignatureState.NEEDS_REVIEW, 0),
         pending=by_state.get(SignatureState.RECEIVED, 0)
@@ -271,7 +285,9 @@ def _cover(pdf: FPDF, campaign: Campaign, facts: ReportFacts) -> None:
             ("Toward the rule", standing, standing_note),
         ],
     )
-    pdf.ln(4)
+    pdf.ln(3)
+    _paragraph(pdf, _names_line(facts), size=9.5, markdown=True)
+    pdf.ln(3)
     _note_box(pdf, p.identification_note)
     pdf.ln(4)
 
@@ -352,10 +368,16 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(1)
 
 
-def _paragraph(pdf: FPDF, text: str, size: float = 10, colour: tuple[int, int, int] = INK) -> None:
+def _paragraph(
+    pdf: FPDF,
+    text: str,
+    size: float = 10,
+    colour: tuple[int, int, int] = INK,
+    markdown: bool = False,
+) -> None:
     pdf.set_font("Sans", "", size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT", markdown=markdown)
     pdf.set_text_color(*INK)
 
 
@@ -469,9 +491,11 @@ def _method(campaign: Campaign, facts: ReportFacts) -> list[str]:
         "**Reviewed by a person.** Calls from withheld numbers and possible duplicates (the "
         "same name from another number) stay out of the count until a member of staff has "
         "listened and decided. Silent recordings and hang-ups before the beep never count.",
-        "**Names transcribed by machine.** Speech recognition wrote each name down; names it "
-        "was unsure of are checked by staff by listening. In the list, * marks a name "
-        f"not yet checked ({facts.name_checks:,} of {p.total:,}).",
+        "**Names written by machine, checked by people.** A name heard on a telephone line "
+        "can be misspelt (Maes and Maas sound the same). Staff listened and confirmed or "
+        f"corrected names; in the list ° marks a machine reading its name check found clear "
+        f"({facts.names['machine']:,}), * one still waiting for a person "
+        f"({facts.names['to_check']:,}).",
         "**Region from the postcode.** Callers who were asked keyed their Belgian postcode on "
         "the phone's keypad; the region follows from it. Without a postcode the region is "
         f"unknown ({p.total - facts.with_postcode:,} signatures).",
@@ -696,7 +720,7 @@ def _list_page(
         y = baseline + slot * ROW_H
         number = str(row.number)
         pdf.text(edges[1] - PAD - measure.width(number), y, number)
-        name = measure.fit(row.name or "–", name_room, "" if row.name_checked else " *")
+        name = measure.fit(row.name or NO_NAME, name_room, NAME_MARKS.get(row.name_status, ""))
         pdf.text(edges[1] + PAD, y, name)
         pdf.text(edges[2] + PAD, y, row.postcode or "–")
         pdf.text(edges[3] + PAD, y, SHORT_REGION.get(row.region, row.region))
@@ -753,8 +777,8 @@ def _list_page_start(pdf: FPDF, campaign: Campaign, edges: list[float]) -> None:
     pdf.text(
         MARGIN,
         MARGIN + 8,
-        "In signing order. Times in UTC. * name as written by speech recognition, "
-        "not yet checked by a person.",
+        "In signing order, times in UTC. Names no person confirmed: ° machine reading found "
+        "clear, * waiting for a person.",
     )
     top = LIST_TOP - ROW_H - 1
     pdf.set_fill_color(*HEADING_FILL)
@@ -829,6 +853,22 @@ def _rule_name(p: Progress) -> str:
     if p.key == CUSTOM:
         return "the campaign's own threshold"
     return f"the rule of the {p.title}"
+
+
+def _names_line(facts: ReportFacts) -> str:
+    """What the cover says of the names: confirmed by a person, and the sample audit."""
+    total = facts.progress.total
+    line = f"**{facts.names['confirmed']:,} of {total:,} names confirmed by a person.**"
+    if facts.names["missing"]:
+        line += f" No name given, as a person found: {facts.names['missing']:,}."
+    e = facts.estimate
+    if e is not None and e.share is not None and e.low is not None and e.high is not None:
+        line += (
+            f" Machine readings: {100 * e.share:.0f} % right ({100 * e.low:.0f}–{100 * e.high:.0f} "
+            f"%, 95 % interval), from {e.checked:,} checked at random on {_long_date(e.drawn_at)}"
+            + (f"; {e.pending:,} of the sample still to check." if e.pending else ".")
+        )
+    return line
 
 
 def _calls(n: int) -> str:

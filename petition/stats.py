@@ -9,9 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from petition import review
 from petition.models import (
     Call,
     Campaign,
+    NameStatus,
     Recording,
     RecordingStatus,
     Signature,
@@ -87,21 +89,21 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
     by_language: Counter[str] = Counter()
     by_region: Counter[str] = Counter()
     by_country: Counter[str] = Counter()
-    name_checks = 0
+    names: Counter[str] = Counter({status.value: 0 for status in NameStatus})
     split_by = (
         Signature.state,
         Signature.reason,
         Signature.region,
         Signature.language,
         Signature.caller_country,
-        Signature.name_check,
+        Signature.name_status,
     )
     groups = session.execute(
         sa.select(*split_by, sa.func.count())
         .where(Signature.campaign_id == campaign.id)
         .group_by(*split_by)
     )
-    for state, reason, region, language, country, name_check, n in groups:
+    for state, reason, region, language, country, name_status, n in groups:
         by_state[state] += n
         if reason:
             by_reason[reason] += n
@@ -110,8 +112,10 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
             by_language[language or "unknown"] += n
             if country:
                 by_country[country] += n
-            if name_check:
-                name_checks += n
+            names[name_status] += n
+    names_waiting = session.scalar(
+        sa.select(sa.func.count()).where(review.queue_filter(campaign.id, review.NAME_CHECKS))
+    )
     calls = session.scalar(sa.select(sa.func.count()).where(Call.campaign_id == campaign.id))
     failed = session.scalar(
         sa.select(sa.func.count()).where(
@@ -129,7 +133,11 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
         "pending": by_state[SignatureState.RECEIVED] + by_state[SignatureState.TRANSCRIBED],
         "needs_review": by_state[SignatureState.NEEDS_REVIEW],
         "rejected": by_state[SignatureState.REJECTED],
-        "name_checks": name_checks,
+        # Among counted signatures: how far their names can be trusted (see NameStatus).
+        "names": dict(names),
+        # The name-check queue (to_check, and sampled machine readings) and the team's pace.
+        "names_waiting": names_waiting or 0,
+        "names_per_hour": review.names_per_hour(session, campaign.id, now),
         "calls": calls or 0,
         "failed_recordings": failed or 0,
         "by_reason": dict(sorted(by_reason.items())),

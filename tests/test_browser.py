@@ -6,6 +6,7 @@ the real Whisper model, as in test_pipeline.py. Screenshots go to test-artifacts
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -228,3 +229,101 @@ def test_every_staff_page_renders_cleanly_in_dutch_and_french(
     page.goto(live_url + "/p/glenn/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Better online protection of minors")
     shot(page, "11-public-embed")
+
+
+QUEUE_NAMES = [
+    "Els Wouters", "Tom Claes", "Lies Peeters", "Ann Smets", "Bart Jacobs", "Marc Janssens",
+    "Sofie Maes", "Pieter De Smet", "Nina Willems", "Koen Goossens", "Eva Mertens", "Jef Dubois",
+    "Lotte Martens", "Wim Hermans", "Sara Lambert", "Dirk Michiels", "Inge Vermeulen",
+    "Luc Dupont", "Hanne Aerts", "Stijn Jacobs", "Katrien Wuyts", "Bram Claeys", "Joke Leclercq",
+    "Rik Segers", "Mieke Vos", "Arne Pauwels",
+]  # fmt: skip
+
+
+def showing(page: Page) -> str:
+    """The public id of the signature on screen."""
+    heading = page.get_by_role("heading", level=1).inner_text()
+    return heading.rsplit(" ", 1)[-1]
+
+
+def confirm_by_keyboard(page: Page, keys: list[str]) -> str:
+    """Press keys on the item on screen; return its id once the page has moved on."""
+    here = showing(page)
+    for key in keys:
+        page.keyboard.press(key)
+    page.wait_for_function(
+        "id => !(document.querySelector('h1')?.textContent || '').endsWith(id)", arg=here
+    )
+    return here
+
+
+def test_reviewers_confirm_names_by_keyboard_side_by_side_and_the_export_says_so(
+    settings: Settings, db: Database, live_url: str, browser: Browser, tmp_path: Path
+) -> None:
+    wav = phone_wav(settings.recordings_dir / "1" / "tone.wav")
+    for i, name in enumerate(QUEUE_NAMES):
+        arrive(
+            settings, db, f"+324700003{i:02d}", f"Mijn naam is {name}", confidence=0.3, audio=wav
+        )
+    for email, role in (("rita@example.org", "reviewer"), ("sam@example.org", "reviewer"),
+                        ("ann@example.org", "admin")):  # fmt: skip
+        add_user(db, email, role)
+    contexts = [
+        browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        for _ in range(3)
+    ]
+    rita, sam, ann = (context.new_page() for context in contexts)
+    try:
+        sign_in(ann, live_url, "/staff/c/glenn/", "ann@example.org")
+        confirmed = ann.locator("[data-live='names.confirmed']")
+        expect(confirmed).to_have_text("0")
+        for reviewer, email in ((rita, "rita@example.org"), (sam, "sam@example.org")):
+            sign_in(reviewer, live_url, "/staff/c/glenn/review", email)
+            expect(reviewer.get_by_role("link", name="Name checks")).to_have_attribute(
+                "aria-current", "page"
+            )  # opened on the tab that has work
+            reviewer.get_by_role("link", name="Start reviewing").click()
+        expect(rita.get_by_label("Name as heard")).to_be_focused()
+        shot(rita, "20-name-check-keyboard")
+        seen: dict[str, list[str]] = {"rita": [], "sam": []}
+        seen["rita"].append(confirm_by_keyboard(rita, ["1", "Enter"]))  # a suggestion
+        seen["sam"].append(confirm_by_keyboard(sam, ["Enter"]))
+        rita.keyboard.type("Lies Peters")  # typing replaces the selected reading
+        seen["rita"].append(confirm_by_keyboard(rita, ["Enter"]))
+        seen["rita"].append(confirm_by_keyboard(rita, ["0"]))  # no name given
+        while len(seen["rita"]) < 20:
+            seen["rita"].append(confirm_by_keyboard(rita, ["Enter"]))
+            if len(seen["sam"]) < 4:
+                seen["sam"].append(confirm_by_keyboard(sam, ["Enter"]))
+        assert not set(seen["rita"]) & set(seen["sam"])  # never the same item
+        expect(confirmed).to_have_text("23", timeout=15_000)  # the overview polls; 1 no-name
+        expect(ann.locator("[data-live='names.missing']")).to_have_text("1")
+        shot(ann, "21-overview-names")
+        with db.session() as s:
+            statuses = dict(
+                s.execute(
+                    sa.select(Signature.name_status, sa.func.count()).group_by(
+                        Signature.name_status
+                    )
+                ).all()
+            )
+        assert statuses == {"confirmed": 23, "missing": 1, "to_check": 2}
+
+        ann.goto(f"{live_url}/staff/c/glenn/export")
+        with ann.expect_download() as download:
+            ann.locator("a[href$='export.pdf']").click()
+        pdf = tmp_path / "glenn.pdf"
+        download.value.save_as(pdf)
+        cover = subprocess.run(
+            ["pdftotext", "-l", "1", "-layout", str(pdf), "-"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        assert "23 of 26 names confirmed by a person" in cover
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "3", str(pdf),
+             str(ARTIFACTS / "22-pdf")],
+            check=True,
+        )  # fmt: skip
+    finally:
+        for context in contexts:
+            context.close()

@@ -52,7 +52,7 @@ def test_a_caller_who_says_their_name_is_counted(db: Database) -> None:
     sig = hear(db, arrive(db, "+32470000001"), "Mijn naam is Jan Peeters.")
     assert sig.state == "counted"
     assert sig.name == "Jan Peeters"
-    assert not sig.name_check
+    assert sig.name_status == "machine"
 
 
 def test_second_call_from_same_number_does_not_count_twice(db: Database) -> None:
@@ -106,7 +106,22 @@ def test_same_name_from_another_number_is_held_for_review_not_merged(db: Databas
 def test_an_unclear_name_still_counts_and_is_flagged_for_a_name_check(db: Database) -> None:
     sig = hear(db, arrive(db, "+32470000007"), "Mijn naam is Maes", confidence=0.3)
     assert sig.state == "counted"
-    assert sig.name_check
+    assert sig.name_status == "to_check"
+
+
+def test_a_repetition_loop_never_becomes_a_name(db: Database) -> None:
+    loop = " ".join(["J'ai eu une personne qui m'a dit que"] * 20)
+    sig = hear(db, arrive(db, "+32470000701"), loop, confidence=0.89)
+    assert (sig.state, sig.reason, sig.name) == ("needs_review", "unclear", None)
+    assert sig.name_signals is not None and "repetition" in sig.name_signals["doubts"]
+
+
+def test_a_loop_whisper_itself_measured_is_never_a_name_either(db: Database) -> None:
+    with db.session() as s:
+        sig = s.get_one(Signature, arrive(db, "+32470000702"))
+        heard = Heard("Mijn naam is Jan Peeters", 1.5, 0.95, compression_ratio=3.1)
+        decide(s, sig, heard, actor="test")
+        assert (sig.state, sig.reason, sig.name) == ("needs_review", "unclear", None)
 
 
 def test_blocked_number_is_held_for_review(db: Database) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from petition.names import (
-    NameGuess,
     extract_name,
     is_hallucination,
+    is_repetition_loop,
     normalize_name,
     strip_hallucinations,
 )
@@ -46,6 +46,12 @@ HALLUCINATIONS = [
 NAMES = ["Sophie Dubois", "Jan Peeters", "Anna Schmidt", "John Smith", "Amara Diallo", "Ik Sun"]
 
 
+def read(text: str, language: str | None) -> tuple[str | None, bool]:
+    """The name found and whether it looks like a name."""
+    guess = extract_name(text, language)
+    return guess.name, guess.clear
+
+
 @pytest.mark.parametrize("text", HALLUCINATIONS)
 def test_known_whisper_hallucination_is_recognised(text: str) -> None:
     assert is_hallucination(text)
@@ -53,7 +59,7 @@ def test_known_whisper_hallucination_is_recognised(text: str) -> None:
 
 @pytest.mark.parametrize("text", HALLUCINATIONS)
 def test_hallucination_string_never_becomes_a_name(text: str) -> None:
-    assert extract_name(text, "fr") == NameGuess(None, False)
+    assert read(text, "fr") == (None, False)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +111,7 @@ def test_transcript_made_only_of_hallucinations_strips_to_nothing() -> None:
     ],
 )
 def test_name_after_an_introduction_is_found(text: str, language: str, name: str) -> None:
-    assert extract_name(text, language) == NameGuess(name, True)
+    assert read(text, language) == (name, True)
 
 
 def test_introduction_in_another_language_than_the_hint_still_works() -> None:
@@ -115,12 +121,12 @@ def test_introduction_in_another_language_than_the_hint_still_works() -> None:
 
 def test_name_ends_at_the_next_sentence() -> None:
     text = "My name is John Smith. I support this petition."
-    assert extract_name(text, "en") == NameGuess("John Smith", True)
+    assert read(text, "en") == ("John Smith", True)
 
 
 def test_hesitations_greetings_and_thanks_around_the_name_are_dropped() -> None:
     text = "Bonjour, euh, je m'appelle euh Sophie Dubois, merci."
-    assert extract_name(text, "fr") == NameGuess("Sophie Dubois", True)
+    assert read(text, "fr") == ("Sophie Dubois", True)
     assert extract_name("Ähm, ich heiße, äh, Anna Schmidt", "de").name == "Anna Schmidt"
     assert extract_name("Uh, Jan Peeters, bedankt", "nl").name == "Jan Peeters"
 
@@ -138,13 +144,13 @@ def test_mixed_case_as_whisper_wrote_it_is_kept() -> None:
 
 
 def test_short_transcript_without_introduction_is_the_name() -> None:
-    assert extract_name("Jan Peeters.", "nl") == NameGuess("Jan Peeters", True)
-    assert extract_name("sophie dubois", "fr") == NameGuess("Sophie Dubois", True)
+    assert read("Jan Peeters.", "nl") == ("Jan Peeters", True)
+    assert read("sophie dubois", "fr") == ("Sophie Dubois", True)
 
 
 def test_long_transcript_without_introduction_has_no_name() -> None:
     text = "Hello? Is this the petition line? I wanted to say something."
-    assert extract_name(text, "en") == NameGuess(None, False)
+    assert read(text, "en") == (None, False)
 
 
 def test_short_sentence_without_introduction_is_not_a_clear_name() -> None:
@@ -153,7 +159,7 @@ def test_short_sentence_without_introduction_is_not_a_clear_name() -> None:
 
 
 def test_name_with_digits_is_not_clear() -> None:
-    assert extract_name("Mijn naam is Jan 123", "nl") == NameGuess("Jan 123", False)
+    assert read("Mijn naam is Jan 123", "nl") == ("Jan 123", False)
 
 
 def test_name_longer_than_five_words_is_not_clear() -> None:
@@ -162,17 +168,17 @@ def test_name_longer_than_five_words_is_not_clear() -> None:
 
 
 def test_introduction_without_a_name_has_no_name() -> None:
-    assert extract_name("Mijn naam is...", "nl") == NameGuess(None, False)
+    assert read("Mijn naam is...", "nl") == (None, False)
 
 
 def test_empty_transcript_has_no_name() -> None:
-    assert extract_name("", None) == NameGuess(None, False)
-    assert extract_name("   ", "en") == NameGuess(None, False)
+    assert read("", None) == (None, False)
+    assert read("   ", "en") == (None, False)
 
 
 def test_name_beside_a_hallucination_is_still_found() -> None:
     text = "Je m'appelle Sophie Dubois. Merci d'avoir regardé cette vidéo."
-    assert extract_name(text, "fr") == NameGuess("Sophie Dubois", True)
+    assert read(text, "fr") == ("Sophie Dubois", True)
 
 
 @pytest.mark.parametrize(
@@ -197,3 +203,28 @@ def test_different_names_have_different_keys() -> None:
 def test_introduction_followed_by_a_sentence_is_not_a_clear_name() -> None:
     guess = extract_name("I am calling about the petition.", "en")
     assert guess.name is not None and not guess.clear
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " ".join(["J'ai eu une personne qui m'a dit que"] * 20),
+        "Mijn naam is Jan, mijn naam is Jan, mijn naam is Jan, mijn naam is Jan",
+        "Jan Peeters Jan Peeters Jan Peeters",
+    ],
+)
+def test_a_phrase_said_over_and_over_is_a_repetition_loop(text: str) -> None:
+    assert is_repetition_loop(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mijn naam is Jan Peeters, Peeters, Peeters.",  # the surname said again to be clear
+        "Jan Peeters. Jan Peeters.",  # the name said twice
+        "Je m'appelle Sophie Dubois",
+        "",
+    ],
+)
+def test_a_name_said_again_is_not_a_loop(text: str) -> None:
+    assert not is_repetition_loop(text)

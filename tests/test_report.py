@@ -85,7 +85,7 @@ class Petition:
         postcode: str | None = None,
         at: datetime | None = None,
         state: str = "counted",
-        name_check: bool = False,
+        name_status: str = "machine",
     ) -> str:
         self.n += 1
         n = self.n
@@ -131,7 +131,7 @@ class Petition:
                     state=state,
                     reason="withheld" if state == "needs_review" else None,
                     name=name,
-                    name_check=name_check,
+                    name_status=name_status,
                     language="nl",
                     caller_hash=who.hash,
                     caller_masked=who.masked,
@@ -149,7 +149,8 @@ class Petition:
 
     def sign_callers(self) -> None:
         for caller, name, postcode in CALLERS:
-            self.sign(caller, name, postcode, name_check=name.startswith("Jan"))
+            status = "to_check" if name.startswith("Jan") else "confirmed"
+            self.sign(caller, name, postcode, name_status=status)
 
     def sign_many(self, count: int) -> None:
         for i in range(count):
@@ -235,7 +236,8 @@ def test_csv_reads_back_with_the_csv_module(petition: Petition, tmp_path: Path):
     assert rows[0]["name"] == "Françoise Müller-Lüdenscheidt"
     assert rows[0]["region"] == "brussels"
     assert rows[0]["signed_at"] == "2025-03-03T14:30:00Z"
-    assert rows[2]["name_checked"] == "False"  # flagged for a person to check
+    assert rows[2]["name_status"] == "to_check"  # waiting for a person
+    assert rows[0]["name_status"] == "confirmed"
 
 
 def test_a_name_that_looks_like_a_formula_is_escaped_in_the_csv(petition: Petition, tmp_path):

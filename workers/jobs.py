@@ -12,7 +12,7 @@ import requests
 import sqlalchemy as sa
 
 from petition import logs, work
-from petition.counting import Heard, decide
+from petition.counting import decide
 from petition.models import Recording, RecordingStatus, Signature, utcnow
 from workers import context
 from workers.fetch import DownloadFailed, HostNotAllowed, download, media_url
@@ -93,12 +93,7 @@ def _process(recording_sid: str) -> str:
             return "lost the claim while transcribing"
         signature = s.scalar(sa.select(Signature).where(Signature.recording_id == rec_id))
         assert signature is not None
-        decide(
-            s,
-            signature,
-            Heard(transcript.text, transcript.speech_seconds, transcript.confidence),
-            actor="worker",
-        )
+        decide(s, signature, transcript, actor="worker")
         rec.status = RecordingStatus.DONE
         rec.stage = "done"
         rec.processed_at = utcnow()

@@ -135,6 +135,7 @@ def error_page(exc: HTTPException) -> Any:
 def template_helpers() -> dict[str, Any]:
     return {
         "t": i18n.translate,
+        "tm": i18n.translate_markup,
         "num": i18n.format_number,
         "lang": i18n.current_language(),
         "languages": i18n.LANGUAGE_NAMES,

@@ -20,7 +20,7 @@ from ivr.media import uploaded_prompt_path
 from ivr.staff import i18n
 from ivr.staff.auth import UPLOAD_MAX_BYTES, bp, campaign_or_404, requires, user
 from ivr.staff.greeting_audio import MAX_SECONDS, AudioRejected, convert_greeting
-from petition import audit, campaigns, phones
+from petition import audit, campaigns, phones, review
 from petition.models import BlockedNumber, Campaign
 
 EDITABLE_PROMPTS = ("greeting", "thanks")
@@ -104,6 +104,28 @@ def set_languages(slug: str) -> Response:
         )
     flash(i18n.translate("done.languages"), "success")
     return _back(slug, "#languages")
+
+
+@bp.post("/c/<slug>/settings/names")
+@requires("admin")
+def set_name_checks(slug: str) -> Response:
+    """Every name to a person, however clear the machine found it: for new signatures, and
+    the machine readings already counted go to the queue too."""
+    every = request.form.get("check_every_name") == "1"
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        before = campaign.check_every_name
+        campaign.check_every_name = every
+        moved = review.send_machine_names_to_check(s, campaign.id) if every and not before else 0
+        _audit(
+            s,
+            campaign,
+            "campaign_name_checks",
+            {"check_every_name": before},
+            {"check_every_name": every, "machine_names_sent_to_check": moved},
+        )
+    flash(i18n.translate("done.name_checks"), "success")
+    return _back(slug, "#names")
 
 
 def _call_language(campaign: Campaign, lang: str) -> str:

@@ -7,6 +7,7 @@ signed-in user's own language, the browser's Accept-Language, English.
 from __future__ import annotations
 
 from flask import g, request, session
+from markupsafe import Markup, escape
 
 LANGUAGES = ("en", "nl", "fr")
 LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
@@ -199,9 +200,13 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Ces signatures ne comptent qu'après la décision d'une personne.",
     ),
     "review.intro.names": (
-        "These signatures are counted; the machine was not sure of the name.",
-        "Deze handtekeningen zijn geteld; de machine was niet zeker van de naam.",
-        "Ces signatures sont comptées ; la machine n'était pas sûre du nom.",
+        "These signatures are counted; their names wait for a person: readings the machine was "
+        "not sure of, and machine readings drawn at random for the sample audit.",
+        "Deze handtekeningen zijn geteld; hun namen wachten op een mens: lezingen waar de machine "
+        "niet zeker van was, en machinelezingen die willekeurig voor de steekproef getrokken zijn.",
+        "Ces signatures sont comptées ; leurs noms attendent une personne : les lectures dont la "
+        "machine n'était pas sûre, et les lectures tirées au hasard pour l'échantillon de "
+        "contrôle.",
     ),
     "review.start": ("Start reviewing", "Begin met nakijken", "Commencer la vérification"),
     "review.empty": (
@@ -581,6 +586,212 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Le fichier est trop volumineux.",
     ),
     "err.back": ("Back to the campaigns", "Terug naar de campagnes", "Retour aux campagnes"),
+    # names: status, review at scale, sample audit, audit log
+    "col.name_status": ("Name", "Naam", "Nom"),
+    "col.reviewer": ("Being reviewed by", "Wordt nagekeken door", "En cours chez"),
+    "name_status.confirmed": (
+        "confirmed by a person",
+        "bevestigd door een mens",
+        "confirmé par une personne",
+    ),
+    "name_status.machine": (
+        "machine reading, clear",
+        "machinelezing, duidelijk",
+        "lecture machine, claire",
+    ),
+    "name_status.to_check": ("to check", "na te kijken", "à vérifier"),
+    "name_status.missing": ("no name given", "geen naam gegeven", "pas de nom donné"),
+    "doubt.word_count": (
+        "unusual number of words",
+        "ongewoon aantal woorden",
+        "nombre de mots inhabituel",
+    ),
+    "doubt.word_probability": (
+        "a word heard unsurely",
+        "een woord onzeker gehoord",
+        "un mot entendu sans certitude",
+    ),
+    "doubt.avg_logprob": ("unsure transcript", "onzekere transcriptie", "transcription incertaine"),
+    "doubt.no_speech": ("little speech", "weinig spraak", "peu de parole"),
+    "doubt.unknown_name": ("not a known name", "geen bekende naam", "nom inconnu"),
+    "doubt.not_a_name": (
+        "does not look like a name",
+        "lijkt geen naam",
+        "ne ressemble pas à un nom",
+    ),
+    "doubt.no_name": ("no name found", "geen naam gevonden", "aucun nom trouvé"),
+    "doubt.repetition": ("repetition loop", "herhalingslus", "boucle de répétition"),
+    "flag.sampled": ("Sample audit", "Steekproef", "Échantillon de contrôle"),
+    "review.held_by": (
+        "{who} is reviewing this one right now; the queue gives you others.",
+        "{who} kijkt deze nu na; de wachtrij geeft u andere.",
+        "{who} vérifie celle-ci en ce moment ; la file vous en donne d'autres.",
+    ),
+    "review.sampled": (
+        "Drawn at random for the sample audit: confirm the name if it is right, correct it if not.",
+        "Willekeurig getrokken voor de steekproef: bevestig de naam als hij juist is, verbeter hem "
+        "anders.",
+        "Tirée au hasard pour l'échantillon de contrôle : confirmez le nom s'il est juste, "
+        "corrigez-le sinon.",
+    ),
+    "review.empty_name": (
+        "The name is empty: type the name you hear, or mark it as “no name given”.",
+        "De naam is leeg: typ de naam die u hoort, of kies “geen naam gegeven”.",
+        "Le nom est vide : tapez le nom que vous entendez, ou choisissez « pas de nom donné ».",
+    ),
+    "sig.suggestions": ("Sounds like", "Klinkt als", "Ressemble à"),
+    "sig.history": ("History", "Geschiedenis", "Historique"),
+    "action.confirm_name": ("Confirm name", "Naam bevestigen", "Confirmer le nom"),
+    "action.no_name": ("No name given", "Geen naam gegeven", "Pas de nom donné"),
+    "action.skip": ("Skip", "Overslaan", "Passer"),
+    "action.undo": ("Undo", "Ongedaan maken", "Annuler"),
+    "keys.confirm": (
+        "confirm the name as written",
+        "naam bevestigen zoals geschreven",
+        "confirmer le nom tel qu'écrit",
+    ),
+    "keys.type": ("typing corrects it", "typen verbetert hem", "taper le corrige"),
+    "keys.suggestion": ("take a suggestion", "suggestie nemen", "prendre une suggestion"),
+    "keys.no_name": ("no name given", "geen naam gegeven", "pas de nom donné"),
+    "keys.replay": ("play again", "opnieuw afspelen", "réécouter"),
+    "keys.skip": ("skip", "overslaan", "passer"),
+    "keys.leave_field": ("leaves the name field", "verlaat het naamveld", "quitte le champ du nom"),
+    "done.no_name": (
+        "Marked: no name given. The signature counts.",
+        "Gemarkeerd: geen naam gegeven. De handtekening telt.",
+        "Noté : pas de nom donné. La signature compte.",
+    ),
+    "done.undone": ("Undone.", "Ongedaan gemaakt.", "Annulé."),
+    "done.sample": (
+        "{n} machine readings drawn at random; they are first in the name-check queue.",
+        "{n} machinelezingen willekeurig getrokken; ze staan vooraan in de naamcontrole.",
+        "{n} lectures machine tirées au hasard ; elles sont en tête de la vérification des noms.",
+    ),
+    "done.name_checks": (
+        "Name checks saved.",
+        "Naamcontroles opgeslagen.",
+        "Vérification des noms enregistrée.",
+    ),
+    "names.title": ("Names", "Namen", "Noms"),
+    "names.confirmed_of": (
+        "{n} of {total} names confirmed by a person.",
+        "{n} van {total} namen bevestigd door een mens.",
+        "{n} noms sur {total} confirmés par une personne.",
+    ),
+    "names.pace": (
+        "The team's pace: {n} names in the last hour",
+        "Tempo van het team: {n} namen in het afgelopen uur",
+        "Rythme de l'équipe : {n} noms la dernière heure",
+    ),
+    "names.waiting": ("{n} waiting", "{n} wachten", "{n} en attente"),
+    "names.eta": (
+        "at this pace, ready in about {hours} hours",
+        "aan dit tempo klaar over ongeveer {hours} uur",
+        "à ce rythme, prêts dans environ {hours} heures",
+    ),
+    "names.explain": (
+        "A machine reading is kept unchecked only when the name check finds it clear; every "
+        "other name waits for a person. The export marks each name with its status.",
+        "Een machinelezing blijft alleen ongecontroleerd als de naamcontrole haar duidelijk "
+        "vindt; elke andere naam wacht op een mens. De export vermeldt bij elke naam de status.",
+        "Une lecture machine n'est gardée sans vérification que si le contrôle des noms la juge "
+        "claire ; tout autre nom attend une personne. L'export indique le statut de chaque nom.",
+    ),
+    "sample.title": (
+        "Sample audit of machine readings",
+        "Steekproef van machinelezingen",
+        "Contrôle par échantillon des lectures machine",
+    ),
+    "sample.estimate": (
+        "Machine readings: {share} % right ({low}–{high} %, 95 % interval), from {n} checked at "
+        "random on {date}",
+        "Machinelezingen: {share} % juist ({low}–{high} %, 95 %-interval), uit {n} willekeurig "
+        "nagekeken op {date}",
+        "Lectures machine : {share} % justes ({low}–{high} %, intervalle à 95 %), sur {n} "
+        "vérifiées au hasard le {date}",
+    ),
+    "sample.pending": ("{n} still to check", "nog {n} na te kijken", "encore {n} à vérifier"),
+    "sample.drawn": (
+        "A sample of {n} was drawn on {date}; no name of it is checked yet.",
+        "Op {date} werd een steekproef van {n} getrokken; nog geen naam ervan is nagekeken.",
+        "Un échantillon de {n} a été tiré le {date} ; aucun de ses noms n'est encore vérifié.",
+    ),
+    "sample.none": (
+        "No sample drawn yet. For a large campaign, check a random sample of machine readings "
+        "(400 gives about ±3 %), as authorities do with statements of support.",
+        "Nog geen steekproef. Controleer bij een grote campagne een willekeurige steekproef van "
+        "machinelezingen (400 geeft ongeveer ±3 %), zoals overheden doen met steunbetuigingen.",
+        "Pas encore d'échantillon. Pour une grande campagne, vérifiez un échantillon aléatoire "
+        "des lectures machine (400 donnent environ ±3 %), comme les autorités le font pour les "
+        "déclarations de soutien.",
+    ),
+    "sample.size": ("Sample size", "Grootte van de steekproef", "Taille de l'échantillon"),
+    "sample.draw": (
+        "Draw at random from {n} machine readings",
+        "Willekeurig trekken uit {n} machinelezingen",
+        "Tirer au hasard parmi {n} lectures machine",
+    ),
+    "settings.names": ("Name checks", "Naamcontroles", "Vérification des noms"),
+    "settings.names_hint": (
+        "Normally a person checks the names the machine was not sure of. Switched on, every "
+        "name goes to a person, including the machine readings already counted.",
+        "Normaal kijkt een mens de namen na waar de machine niet zeker van was. Als dit aan "
+        "staat, gaat elke naam naar een mens, ook de machinelezingen die al geteld zijn.",
+        "Normalement, une personne vérifie les noms dont la machine n'était pas sûre. Activé, "
+        "chaque nom va à une personne, y compris les lectures machine déjà comptées.",
+    ),
+    "settings.check_every_name": (
+        "Every name is checked by a person",
+        "Elke naam wordt door een mens nagekeken",
+        "Chaque nom est vérifié par une personne",
+    ),
+    "audit.title": ("Audit log", "Auditlog", "Journal d'audit"),
+    "audit.intro": (
+        "Every change to this campaign and its signatures, by a person or by the system.",
+        "Elke wijziging aan deze campagne en haar handtekeningen, door een mens of door het "
+        "systeem.",
+        "Chaque modification de cette campagne et de ses signatures, par une personne ou par le "
+        "système.",
+    ),
+    "audit.actor": ("Who", "Wie", "Qui"),
+    "audit.action": ("Action", "Actie", "Action"),
+    "audit.when": ("When", "Wanneer", "Quand"),
+    "audit.change": ("Change", "Wijziging", "Modification"),
+    "audit.none": (
+        "No events match.",
+        "Geen gebeurtenissen gevonden.",
+        "Aucun événement ne correspond.",
+    ),
+    "audit.older": ("Older events", "Oudere gebeurtenissen", "Événements plus anciens"),
+    "audit.transcribed": (
+        "transcribed and decided",
+        "getranscribeerd en beslist",
+        "transcrite et décidée",
+    ),
+    "audit.accepted": ("accepted", "aanvaard", "acceptée"),
+    "audit.rejected": ("rejected", "afgewezen", "rejetée"),
+    "audit.name_confirmed": ("name confirmed", "naam bevestigd", "nom confirmé"),
+    "audit.name_corrected": ("name corrected", "naam verbeterd", "nom corrigé"),
+    "audit.name_missing": ("no name given", "geen naam gegeven", "pas de nom donné"),
+    "audit.marked_duplicate": ("marked duplicate", "als dubbel gemarkeerd", "marquée doublon"),
+    "audit.undone": ("undone", "ongedaan gemaakt", "annulée"),
+    "audit.erased": ("erased on request", "gewist op verzoek", "effacée sur demande"),
+    "audit.sample_drawn": ("sample drawn", "steekproef getrokken", "échantillon tiré"),
+    "audit.campaign_opened": ("campaign opened", "campagne geopend", "campagne ouverte"),
+    "audit.campaign_closed": ("campaign closed", "campagne gesloten", "campagne clôturée"),
+    "audit.campaign_languages": ("languages changed", "talen gewijzigd", "langues modifiées"),
+    "audit.campaign_texts": ("texts changed", "teksten gewijzigd", "textes modifiés"),
+    "audit.campaign_name_checks": (
+        "name checks changed",
+        "naamcontroles gewijzigd",
+        "vérification des noms modifiée",
+    ),
+    "audit.greeting_uploaded": ("greeting uploaded", "begroeting opgeladen", "accueil téléversé"),
+    "audit.greeting_removed": ("greeting removed", "begroeting verwijderd", "accueil supprimé"),
+    "audit.number_blocked": ("number blocked", "nummer geblokkeerd", "numéro bloqué"),
+    "audit.number_unblocked": ("number unblocked", "nummer gedeblokkeerd", "numéro débloqué"),
+    "audit.token_created": ("API token created", "API-sleutel aangemaakt", "jeton d'API créé"),
+    "audit.token_revoked": ("API token revoked", "API-sleutel ingetrokken", "jeton d'API révoqué"),
     # the public, embeddable progress page
     "embed.signatures": ("signatures", "handtekeningen", "signatures"),
     "embed.of": ("of {target}", "van {target}", "sur {target}"),
@@ -617,6 +828,16 @@ def translate(message_id: str, lang: str | None = None, /, **values: object) -> 
         return message_id
     text = texts[LANGUAGES.index(lang or current_language())] or texts[0]
     return text.format(**values) if values else text
+
+
+def translate_markup(message_id: str, /, **values: object) -> Markup:
+    """translate() for messages that hold markup in their values (a live figure in a span):
+    the message is escaped, values that are Markup are kept, other values are escaped."""
+    texts = _MESSAGES.get(message_id)
+    if texts is None:
+        return escape(message_id)
+    text = texts[LANGUAGES.index(current_language())] or texts[0]
+    return escape(text).format(**values)
 
 
 def format_number(value: int | float, lang: str | None = None) -> str:

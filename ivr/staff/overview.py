@@ -13,6 +13,7 @@ from ivr.app import services
 from ivr.staff import charts, i18n, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
+from petition import sampling
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.regions import Region, region_label
 from petition.stats import campaign_rule, campaign_stats
@@ -59,9 +60,14 @@ def live_figures(stats: dict[str, Any]) -> dict[str, Any]:
     """The figures the overview refreshes, flat: {"signatures": 12, "region.brussels.count": 3}."""
     threshold = stats["threshold"]
     figures: dict[str, Any] = {
-        key: stats[key]
-        for key in ("signatures", "calls", "pending", "needs_review", "name_checks", "rejected")
+        key: stats[key] for key in ("signatures", "calls", "pending", "needs_review", "rejected")
     }
+    for status, n in stats["names"].items():
+        figures[f"names.{status}"] = n
+    figures["names_waiting"] = stats["names_waiting"]
+    figures["names_per_hour"] = pace = stats["names_per_hour"]
+    # At this pace, hours until the names waiting are checked.
+    figures["names_hours_left"] = round(stats["names_waiting"] / pace, 1) if pace else None
     for key in ("counted", "percent", "missing", "reached"):
         figures[f"threshold.{key}"] = threshold[key]
     for item in threshold["regions"]:
@@ -116,6 +122,7 @@ def overview(slug: str) -> str:
 
         data = cached("series", slug, CHART_SECONDS, compute_series)
         health = pipeline_health(s, services().queue, campaign.id, now)
+        estimate = sampling.latest_estimate(s, campaign.id)
     lang = i18n.current_language()
     drawn = {name: _chart(name, data[name], lang) for name in data}
     regions = {r.value: region_label(r, lang) for r in Region}
@@ -129,6 +136,7 @@ def overview(slug: str) -> str:
         languages_seen=_languages_seen(data),
         region_names=regions,
         health=health,
+        estimate=estimate,
         poll_seconds=POLL_SECONDS,
         age=_age,
         chart_colours=charts.COLOURS,

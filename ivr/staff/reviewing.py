@@ -1,33 +1,49 @@
 """Review by ear: the two queues, one signature at a time, its recording, and the decisions.
 
 The decisions themselves are in petition.review; these views parse the form, check that the
-reviewer saw the signature as it is now, and move on to the next one in the queue.
+reviewer saw the signature as it is now, and hand out the next item. Items come from the queue
+under a lease (petition.review.take), so reviewers working side by side never get the same one;
+the page holds the current item and the next one, whose recording the browser loads meanwhile.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
 from werkzeug.wrappers.response import Response
 
 from ivr.app import services
 from ivr.staff import i18n
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats
-from petition import review
-from petition.models import Campaign, Recording, Signature
+from petition import lexicon, review, sampling, users
+from petition.models import AuditEvent, Campaign, Recording, Signature, utcnow
 
 LIST_LIMIT = 200
+AUDIT_PAGE = 100
+SUGGESTIONS = 3
+SKIPPED_KEPT = 200  # per browser session: items a reviewer skipped are not handed back to them
+# How long the browser may keep a recording it preloaded for the next item.
+AUDIO_MAX_AGE = 600
 
 
 def _tab(value: str | None) -> str:
     return review.NAME_CHECKS if value == review.NAME_CHECKS else review.REVIEW
+
+
+def _lease_seconds() -> int:
+    return services().settings.review_lease_seconds
+
+
+def _skipped() -> list[int]:
+    return list(session.get("review_skipped", []))
 
 
 def _signature_or_404(
@@ -74,15 +90,18 @@ def _count(s: so.Session, *where: Any) -> int:
     return int(s.scalar(sa.select(sa.func.count()).select_from(Signature).where(*where)) or 0)
 
 
+def queue_counts(s: so.Session, campaign_id: int) -> dict[str, int]:
+    return {name: _count(s, review.queue_filter(campaign_id, name)) for name in review.QUEUES}
+
+
 @bp.get("/c/<slug>/review")
 def review_list(slug: str) -> str:
-    tab = _tab(request.args.get("tab"))
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
-        counts = {
-            name: _count(s, review.queue_filter(campaign.id, name))
-            for name in (review.REVIEW, review.NAME_CHECKS)
-        }
+        counts = queue_counts(s, campaign.id)
+        # Without a choice, open on the tab that has work.
+        asked = request.args.get("tab")
+        tab = _tab(asked or next((q for q in review.QUEUES if counts[q]), review.REVIEW))
         items = list(
             s.scalars(
                 sa.select(Signature)
@@ -98,16 +117,53 @@ def review_list(slug: str) -> str:
         counts=counts,
         items=items,
         limit=LIST_LIMIT,
+        now=utcnow(),
+        holder=review.holder,
     )
+
+
+@bp.get("/c/<slug>/review/next")
+@requires("reviewer")
+def review_next(slug: str) -> Response:
+    """Lease the next free item of the queue to this reviewer and open it."""
+    tab = _tab(request.args.get("tab"))
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        item = review.take(
+            s, campaign.id, tab, user().email, exclude=_skipped(), seconds=_lease_seconds()
+        )
+        found = item.public_id if item else None
+    if found is None:
+        flash(i18n.translate("review.queue_done"), "info")
+        return redirect(url_for("staff.review_list", slug=slug, tab=tab))
+    return redirect(url_for("staff.signature", slug=slug, public_id=found, tab=tab))
 
 
 @bp.get("/c/<slug>/s/<public_id>")
 def signature(slug: str, public_id: str) -> str:
+    me = user()
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
         sig = _signature_or_404(s, campaign, public_id)
         waiting = review.waiting_in(sig)
         tab = _tab(request.args.get("tab") or waiting)
+        held_by: str | None = None
+        preload: Signature | None = None
+        if waiting and users.has_role(me, "reviewer"):
+            if review.renew(sig, me.email, seconds=_lease_seconds()):
+                # The next item is leased now, so its recording can load while this one plays.
+                preload = review.take(
+                    s,
+                    campaign.id,
+                    tab,
+                    me.email,
+                    exclude=[sig.id, *_skipped()],
+                    seconds=_lease_seconds(),
+                )
+                keep = [sig.id] + ([preload.id] if preload else [])
+                review.release_others(s, campaign.id, me.email, keep=keep)
+            else:
+                held_by = review.holder(sig)
         in_queue = review.queue_filter(campaign.id, tab)
         nav = {
             "prev": _first(s, in_queue, _before(sig), descending=True),
@@ -116,6 +172,14 @@ def signature(slug: str, public_id: str) -> str:
             "total": _count(s, in_queue),
         }
         other = s.get(Signature, sig.duplicate_of_id) if sig.duplicate_of_id else None
+        history = list(
+            s.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.signature_id == sig.id)
+                .order_by(AuditEvent.at, AuditEvent.id)
+            )
+        )
+        undo_event = review.undoable(s, sig)
         return render_template(
             "staff/signature.html",
             campaign=campaign,
@@ -127,8 +191,22 @@ def signature(slug: str, public_id: str) -> str:
             version=review.version(sig),
             has_audio=_audio_path(sig.recording) is not None,
             other_has_audio=other is not None and _audio_path(other.recording) is not None,
+            preload=preload if preload and _audio_path(preload.recording) else None,
+            held_by=held_by,
+            suggestions=_suggestions(sig),
             reasons=review.REJECT_REASONS,
+            history=history,
+            undo_event=undo_event,
+            estimate=sampling.latest_estimate(s, campaign.id) if sig.sample_id else None,
         )
+
+
+def _suggestions(sig: Signature) -> list[str]:
+    """Up to three known spellings that sound like the reading, the reading itself left out."""
+    if not sig.name:
+        return []
+    options = lexicon.suggest(sig.name, sig.language, limit=SUGGESTIONS + 1)
+    return [option for option in options if option != sig.name][:SUGGESTIONS]
 
 
 def _audio_path(rec: Recording | None) -> Path | None:
@@ -153,7 +231,9 @@ def recording(slug: str, public_id: str) -> Response:
     mimetype = mimetypes.guess_type(path.name)[0] or "audio/wav"
     # conditional=True answers Range requests (206), which the <audio> element uses to seek.
     resp = send_file(path, mimetype=mimetype, conditional=True, max_age=0)
-    resp.headers["Cache-Control"] = "private, no-store"
+    # Kept by this browser only, briefly: the next item's recording is preloaded while the
+    # reviewer listens to the current one, and must still be there when they move on.
+    resp.headers["Cache-Control"] = f"private, max-age={AUDIO_MAX_AGE}"
     return resp
 
 
@@ -170,16 +250,18 @@ def _decide(slug: str, public_id: str, act: Callable[[so.Session, Signature], st
         try:
             flash(i18n.translate(act(s, sig)), "success")
         except review.ReviewError as exc:
-            flash(str(exc), "error")
+            s.rollback()
+            flash(i18n.translate(exc.key) if exc.key else str(exc), "error")
             return redirect(here)
         following = None
-        if tab in (review.REVIEW, review.NAME_CHECKS):
-            in_queue = review.queue_filter(campaign.id, tab)
+        if tab in review.QUEUES:
             s.flush()
-            # The next one from here (this one again if it still waits), else from the start.
-            following = _first(s, in_queue, sa.not_(_before(sig))) or _first(s, in_queue)
+            item = review.take(
+                s, campaign.id, tab, user().email, exclude=_skipped(), seconds=_lease_seconds()
+            )
+            following = item.public_id if item else None
     forget_stats(slug)  # committed: this process shows the new count at once
-    if tab not in (review.REVIEW, review.NAME_CHECKS):
+    if tab not in review.QUEUES:
         return redirect(here)  # opened from the signatures list, not from a queue
     if following is None:
         flash(i18n.translate("review.queue_done"), "info")
@@ -192,10 +274,15 @@ def _decide(slug: str, public_id: str, act: Callable[[so.Session, Signature], st
 def accept(slug: str, public_id: str) -> Response:
     def act(s: so.Session, sig: Signature) -> str:
         was_counted = sig.state == "counted"
-        name = " ".join(request.form.get("name", "").split()) or None
-        changed = name if name is not None and name != sig.name else None
-        if not review.accept(s, sig, user().email, name=changed):
+        no_name = request.form.get("no_name") == "1"
+        # No name field: the name stays as it is; an emptied field is refused unless no_name.
+        name = None if no_name else request.form.get("name")
+        pick = request.form.get("suggestion", "")
+        note = f"picked suggestion {pick}" if pick.isdigit() else None
+        if not review.accept(s, sig, user().email, name=name, no_name=no_name, note=note):
             return "done.accepted_duplicate"
+        if no_name:
+            return "done.no_name"
         return "done.confirmed" if was_counted else "done.accepted"
 
     return _decide(slug, public_id, act)
@@ -232,3 +319,142 @@ def mark_duplicate(slug: str, public_id: str) -> Response:
         return "done.duplicate"
 
     return _decide(slug, public_id, act)
+
+
+@bp.post("/c/<slug>/s/<public_id>/skip")
+@requires("reviewer")
+def skip(slug: str, public_id: str) -> Response:
+    """Leave this item for another reviewer (or later) and take the next one."""
+    tab = _tab(request.form.get("tab"))
+    with services().db.session() as s:
+        sig = _signature_or_404(s, campaign_or_404(s, slug), public_id)
+        if review.holder(sig) == user().email:
+            review.release(sig)
+        session["review_skipped"] = [*_skipped(), sig.id][-SKIPPED_KEPT:]
+    return redirect(url_for("staff.review_next", slug=slug, tab=tab))
+
+
+@bp.post("/c/<slug>/s/<public_id>/undo")
+@requires("reviewer")
+def undo(slug: str, public_id: str) -> Response:
+    with services().db.session() as s:
+        sig = _signature_or_404(s, campaign_or_404(s, slug), public_id, lock=True)
+        try:
+            review.undo(s, sig, int(request.form.get("event", "0") or 0), user().email)
+            flash(i18n.translate("done.undone"), "success")
+        except review.ReviewError as exc:
+            s.rollback()
+            flash(i18n.translate(exc.key) if exc.key else str(exc), "error")
+    forget_stats(slug)
+    return redirect(url_for("staff.signature", slug=slug, public_id=public_id))
+
+
+@bp.post("/c/<slug>/sample")
+@requires("reviewer")
+def draw_sample(slug: str) -> Response:
+    try:
+        size = int(request.form.get("size", "") or 0)
+    except ValueError:
+        size = 0
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        try:
+            sample = sampling.draw(s, campaign, size, user().email)
+        except sampling.SampleError as exc:
+            s.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("staff.overview", slug=slug) + "#names")
+        drawn = _count(s, Signature.sample_id == sample.id)
+    flash(i18n.translate("done.sample", n=i18n.format_number(drawn)), "success")
+    return redirect(url_for("staff.review_list", slug=slug, tab=review.NAME_CHECKS))
+
+
+@bp.get("/c/<slug>/audit")
+@requires("reviewer")
+def audit_log(slug: str) -> str:
+    """Who changed what: the campaign's audit log, filtered by person, action and date."""
+    actor = request.args.get("actor", "").strip()
+    action = request.args.get("action", "").strip()
+    since = _day(request.args.get("from"))
+    until = _day(request.args.get("to"))
+    before_id = request.args.get("before", type=int)
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        where: list[Any] = [AuditEvent.campaign_id == campaign.id]
+        if actor:
+            where.append(AuditEvent.actor == actor)
+        if action:
+            where.append(AuditEvent.action == action)
+        if since:
+            where.append(AuditEvent.at >= since)
+        if until:
+            where.append(AuditEvent.at < until + timedelta(days=1))
+        page_where = [*where, AuditEvent.id < before_id] if before_id else where
+        rows = s.execute(
+            sa.select(AuditEvent, Signature.public_id)
+            .outerjoin(Signature, Signature.id == AuditEvent.signature_id)
+            .where(*page_where)
+            .order_by(AuditEvent.id.desc())
+            .limit(AUDIT_PAGE + 1)
+        ).all()
+        actors = list(
+            s.scalars(
+                sa.select(AuditEvent.actor)
+                .where(AuditEvent.campaign_id == campaign.id)
+                .distinct()
+                .order_by(AuditEvent.actor)
+            )
+        )
+        actions = list(
+            s.scalars(
+                sa.select(AuditEvent.action)
+                .where(AuditEvent.campaign_id == campaign.id)
+                .distinct()
+                .order_by(AuditEvent.action)
+            )
+        )
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    chosen: dict[str, Any] = {
+        "actor": actor,
+        "action": action,
+        "from": request.args.get("from", ""),
+        "to": request.args.get("to", ""),
+    }
+    older_url = (
+        url_for(
+            "staff.audit_log",
+            slug=slug,
+            before=rows[-1][0].id,
+            **{k: v for k, v in chosen.items() if v},
+        )
+        if more
+        else None
+    )
+    return render_template(
+        "staff/audit.html",
+        campaign=campaign,
+        rows=rows,
+        actors=actors,
+        actions=actions,
+        chosen=chosen,
+        older_url=older_url,
+        changes=_changes,
+    )
+
+
+def _day(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _changes(event: AuditEvent) -> list[tuple[str, Any, Any]]:
+    """The fields an event changed: (field, before, after)."""
+    before, after = event.before or {}, event.after or {}
+    return [
+        (key, before.get(key), after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]

@@ -77,7 +77,7 @@ def signatures(slug: str) -> str:
                     Signature.name,
                     Signature.state,
                     Signature.reason,
-                    Signature.name_check,
+                    Signature.name_status,
                     Signature.language,
                     Signature.region,
                     Signature.caller_masked,

@@ -17,8 +17,9 @@
     function show(data) {
       document.querySelectorAll("[data-live]").forEach((el) => {
         const value = data[el.dataset.live];
-        if (value === undefined || value === null) return;
-        const text = el.dataset.format === "percent" ? decimal.format(value) : integer.format(value);
+        if (value === undefined) return;
+        const format = el.dataset.format === "percent" || el.dataset.format === "decimal" ? decimal : integer;
+        const text = value === null ? "–" : format.format(value);
         if (el.textContent !== text) el.textContent = text;
       });
       document.querySelectorAll("[data-live-progress]").forEach((el) => {
@@ -51,37 +52,78 @@
     schedule();
   }
 
-  // --- review shortcuts: a accept, e edit name, r reject, d duplicate, j/k next/previous, p play
+  // --- review shortcuts ------------------------------------------------------------------
+  // In the name field (focused on the name-check queue): Enter confirms, typing corrects,
+  // 1-3 take a suggestion, 0 marks "no name given", ArrowUp plays again, ArrowDown skips.
+  // Names hold no digits, so the digits are free for this. Outside the field also:
+  // a accept, e edit name, r reject, d duplicate, j/k next/previous, p play or pause.
   function startReview(root) {
     let busy = false;
     const audio = root.querySelector("audio[data-key='audio']");
     const find = (key) => document.querySelector(`[data-key='${key}']`);
+    const name = find("name");
+    const picked = document.querySelector("[data-picked]");
 
-    root.querySelectorAll("form").forEach((form) => {
+    document.querySelectorAll("form").forEach((form) => {
       form.addEventListener("submit", (event) => {
         if (busy) { event.preventDefault(); return; } // one decision per page: no double posts
         busy = true;
       });
     });
 
+    function replay() {
+      if (!audio) return;
+      audio.currentTime = 0;
+      audio.play().catch(() => {});
+    }
+
+    function suggest(n) {
+      const button = find(`suggest-${n}`);
+      if (!button || !name) return false;
+      name.value = button.dataset.suggestion;
+      if (picked) picked.value = String(n);
+      name.focus();
+      return true;
+    }
+
+    document.querySelectorAll("[data-suggestion]").forEach((button) => {
+      button.addEventListener("click", () => suggest(button.dataset.key.slice("suggest-".length)));
+    });
+    if (name && picked) name.addEventListener("input", () => { picked.value = ""; });
+
     document.addEventListener("keydown", (event) => {
       if (event.ctrlKey || event.metaKey || event.altKey || busy) return;
+      const click = (key) => {
+        const el = find(key);
+        if (el) { event.preventDefault(); el.click(); }
+      };
+      // Keys that work everywhere on the page, the name field included.
+      if (/^[1-9]$/.test(event.key) && (event.target === name || !event.target.matches("input, textarea, select"))) {
+        if (suggest(event.key)) event.preventDefault();
+        else if (event.target === name) event.preventDefault(); // no digits in a name
+        return;
+      }
+      if (event.key === "0" && (event.target === name || !event.target.matches("input, textarea, select"))) {
+        click("no-name");
+        return;
+      }
+      if (event.key === "ArrowUp" && !event.target.matches("textarea, select")) {
+        event.preventDefault(); replay(); return;
+      }
+      if (event.key === "ArrowDown" && !event.target.matches("textarea, select")) {
+        click("skip"); return;
+      }
       const target = event.target;
       if (target.matches("input, textarea, select, [contenteditable]")) {
         if (event.key === "Escape") target.blur();
         return; // typing a name: letters are letters
       }
-      const click = (key) => {
-        const el = find(key);
-        if (el) { event.preventDefault(); el.click(); }
-      };
       switch (event.key) {
         case "a": click("accept"); break;
         case "d": click("duplicate"); break;
         case "j": click("next"); break;
         case "k": click("prev"); break;
         case "e": {
-          const name = find("name");
           if (name) { event.preventDefault(); name.focus(); name.select(); }
           break;
         }
@@ -97,6 +139,9 @@
       }
     });
 
+    // On the name-check queue the name field has the focus, its text selected: Enter confirms,
+    // typing replaces it.
+    if (name && root.hasAttribute("data-focus-name")) { name.focus(); name.select(); }
     // Play the recording at once; browsers may refuse before any interaction, that is fine.
     if (audio) audio.play().catch(() => {});
   }

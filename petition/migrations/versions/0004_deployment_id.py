@@ -1,7 +1,7 @@
 """the deployment's own id, which namespaces its queue in a Redis shared with others
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import secrets
@@ -11,8 +11,8 @@ from alembic import op
 
 from petition.models import utcnow
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
