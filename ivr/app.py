@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from petition.config import Settings, embedded_redis_url, load_settings
 from petition.db import Database
-from workers.queue import connect
+from workers.queue import connect, recordings_queue
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Services:
     @property
     def queue(self) -> Queue:
         if self._queue is None:
-            self._queue = Queue(self.settings.queue_name, connection=connect(self.redis_url))
+            self._queue = recordings_queue(self.settings, self.db, connect(self.redis_url))
         return self._queue
 
 
@@ -58,7 +58,7 @@ def create_app(
     db = Database(settings.database_url)
     app.extensions["petition"] = Services(settings=settings, db=db)
 
-    from ivr import api, health, public, staff, webhooks
+    from ivr import api, health, observability, public, staff, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
@@ -66,6 +66,7 @@ def create_app(
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(staff.embed_bp)
+    observability.init_app(app)
     if settings.proxy_hops:
         # Behind a proxy: the client's address (login rate limit) comes from X-Forwarded-For.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

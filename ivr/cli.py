@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import secrets
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,8 +16,8 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from petition import campaigns, phones
-from petition.config import Settings, load_settings
+from petition import campaigns, logs, phones
+from petition.config import Settings, embedded_redis_url, load_settings, log_options
 from petition.db import Database
 from petition.models import ApiToken, Campaign, CampaignNumber, Recording, Signature
 from petition.thresholds import PRESETS, RuleError, rule_for
@@ -48,13 +47,14 @@ def _redis_url(settings: Settings) -> str:
 
 
 @click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+@click.option("-v", "--verbose", is_flag=True, help="Log more (LOG_LEVEL=debug).")
 def main(verbose: bool) -> None:
     """Sign a petition by phone: webhooks, workers, campaigns and exports."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        fmt, level = log_options()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    logs.configure(fmt, "DEBUG" if verbose else level)
 
 
 @main.command()
@@ -88,20 +88,42 @@ def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker(burst: bool) -> None:
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    help="Answer /healthz, /readyz and /metrics on this port (default: none).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for --port.")
+def worker(burst: bool, port: int | None, host: str) -> None:
     """Fetch, transcribe and count recordings (run as many as transcription needs)."""
     from workers.worker import run_worker
 
     settings = _settings()
-    run_worker(settings, _redis_url(settings), burst=burst)
+    http = (host, port) if port is not None else None
+    run_worker(settings, _redis_url(settings), burst=burst, http=http)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", "n_workers", default=1, show_default=True)
-def run(host: str, port: int, n_workers: int) -> None:
-    """Everything on one machine: web, worker(s) and, unless REDIS_URL is set, Redis."""
+@click.option(
+    "--grace",
+    default=30.0,
+    show_default=True,
+    help="Seconds a worker may take to finish its job when stopping.",
+)
+def run(host: str, port: int, n_workers: int, grace: float) -> None:
+    """Everything on one machine: web, worker(s) and, unless REDIS_URL is set, Redis.
+
+    Each runs as a child process that is restarted if it dies; SIGTERM or Ctrl-C stops all.
+    """
+    import shutil
+
+    from ivr.supervisor import Child, Supervisor
+    from workers import embedded_redis
+
     env = dict(os.environ)
     if not env.get("RECORDING_HOSTS"):
         # One-machine mode also accepts recordings from this machine, so
@@ -109,22 +131,41 @@ def run(host: str, port: int, n_workers: int) -> None:
         env["RECORDING_HOSTS"] = ",".join(("api.twilio.com", *LOOPBACK_HOSTS))
     settings = load_settings(env)
     _db(settings)
-    env["REDIS_URL"] = _redis_url(settings)
     env["DATA_DIR"] = str(settings.data_dir)
-    settings = settings.with_changes(redis_url=env["REDIS_URL"])
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "ivr.cli", "worker"], env=env)
-        for _ in range(n_workers)
+    if settings.metrics_dir is None:
+        # The children write their metrics here, and the web app's /metrics adds them up.
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(settings.data_dir / "metrics")
+    metrics_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    me = [sys.executable, "-m", "ivr.cli"]
+    children = []
+    if not settings.redis_url:
+        url = embedded_redis_url(settings.data_dir)
+        env["REDIS_URL"] = url
+        if embedded_redis.answers(url):
+            click.echo(f"using the Redis already running on {url}")
+        else:
+            children.append(
+                Child(
+                    "redis",
+                    embedded_redis.command(settings.data_dir),
+                    env,
+                    before_start=lambda: embedded_redis.prepare(settings.data_dir),
+                    ready=lambda: embedded_redis.answers(url),
+                    stop_timeout=5,
+                    stop_last=True,
+                )
+            )
+    children += [
+        Child(f"worker-{i + 1}", [*me, "worker"], env, stop_timeout=grace) for i in range(n_workers)
     ]
+    children.append(
+        Child("web", [*me, "serve", "--host", host, "--port", str(port)], env, stop_timeout=10)
+    )
     click.echo(f"data in {settings.data_dir}; database {settings.database_url}")
     click.echo(f"recordings accepted from: {', '.join(settings.recording_hosts)}")
-    try:
-        _serve(settings, host, port, threads=8)
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(10)
+    raise SystemExit(Supervisor(children).run())
 
 
 @main.group()

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import abort, g, request
 from twilio.request_validator import RequestValidator
 
 from ivr.app import services
-from petition.models import ApiToken, User, utcnow
-from petition.users import ROLE_RANK, hash_token
+from petition.users import ROLE_RANK, token_role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,19 +23,40 @@ def carrier_url() -> str:
 
 
 def signed_by_carrier(view: F) -> F:
-    """403 unless X-Twilio-Signature matches the request (checked before anything is parsed)."""
+    """403 unless X-Twilio-Signature matches the request (checked before anything is parsed).
+
+    During a token rotation the previous token is accepted too (TWILIO_PREVIOUS_AUTH_TOKEN).
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         signature = request.headers.get("X-Twilio-Signature", "")
-        validator = RequestValidator(services().settings.twilio_auth_token)
-        if not signature or not validator.validate(
-            carrier_url(), request.form.to_dict(), signature
+        settings = services().settings
+        tokens = [settings.twilio_auth_token, settings.twilio_previous_auth_token]
+        url, form = carrier_url(), request.form.to_dict()
+        if not signature or not any(
+            RequestValidator(token).validate(url, form, signature) for token in tokens if token
         ):
             abort(403)
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def require_token(min_role: str = "viewer") -> str:
+    """The role of the request's `Authorization: Bearer` token; aborts 401 without a valid
+    one, 403 when its role is below `min_role`."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401)
+    with services().db.session() as s:
+        role = token_role(s, token.strip())
+    if role is None:
+        abort(401)
+    if ROLE_RANK.get(role, -1) < ROLE_RANK[min_role]:
+        abort(403)
+    return role
 
 
 def bearer_token(min_role: str = "viewer") -> Callable[[F], F]:
@@ -47,33 +65,7 @@ def bearer_token(min_role: str = "viewer") -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                abort(401)
-            with services().db.session() as s:
-                row = s.scalar(
-                    sa.select(ApiToken).where(
-                        ApiToken.token_hash == hash_token(token.strip()),
-                        ApiToken.revoked.is_(False),
-                    )
-                )
-                if row is None:
-                    abort(401)
-                role = row.role
-                if row.user_id is not None:
-                    # A user's token follows the user: deactivated → refused, role → current one.
-                    owner = s.get(User, row.user_id)
-                    if owner is None or not owner.active:
-                        abort(401)
-                    role = owner.role
-                if ROLE_RANK.get(role, -1) < ROLE_RANK[min_role]:
-                    abort(403)
-                now = utcnow()
-                # Record use at most once a minute: a polling dashboard must not write each time.
-                if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-                    row.last_used_at = now
-                g.api_role = role
+            g.api_role = require_token(min_role)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,9 +36,21 @@ class SimulatedCall:
 
 
 class RecordingServer:
-    """Serves one WAV file the way the carrier's API does: basic auth, `<url>.wav`."""
+    """Serves one WAV file the way the carrier's API does: basic auth, `<url>.wav`.
 
-    def __init__(self, wav: Path, account_sid: str, auth_token: str, fail_first: int = 0) -> None:
+    `host` is the address it listens on (and puts in recording URLs). `admit`, if given, is
+    asked with each client's address before serving it; False drops the request unanswered.
+    """
+
+    def __init__(
+        self,
+        wav: Path,
+        account_sid: str,
+        auth_token: str,
+        fail_first: int = 0,
+        host: str = "127.0.0.1",
+        admit: Callable[[str], bool] | None = None,
+    ) -> None:
         self.wav = wav
         self.expected = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self.fail_first = fail_first
@@ -47,6 +60,9 @@ class RecordingServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                if admit is not None and not admit(self.client_address[0]):
+                    self.close_connection = True
+                    return
                 server.requests += 1
                 if self.headers.get("Authorization") != server.expected:
                     self.send_response(401)
@@ -67,7 +83,7 @@ class RecordingServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url_for(self, account_sid: str, recording_sid: str) -> str:

@@ -7,14 +7,17 @@ DATA_DIR/secrets.json, outside the database, so a restart keeps the same keys.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 DEFAULT_RECORDING_HOSTS = ("api.twilio.com",)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Settings:
     phone_hash_key: str
     delete_at_carrier: bool = False
     retention_days: int = 90
+    # Queue names are this prefix and the database's deployment id (workers.queue.queue_name).
     queue_name: str = "recordings"
     # Seconds between download attempts inside one job; then RQ retries the job later.
     fetch_backoff: tuple[float, ...] = (1.0, 3.0, 9.0)
@@ -41,6 +45,13 @@ class Settings:
     proxy_hops: int = 0
     # A reviewer holds a queue item this long; an abandoned one then goes to the next reviewer.
     review_lease_seconds: int = 300
+    # While rotating the carrier's auth token: the old one, still accepted on webhooks.
+    twilio_previous_auth_token: str | None = None
+    # Clients that may read /metrics without a token (Prometheus servers).
+    metrics_allow: tuple[Network, ...] = field(default=())
+    # Where processes of one host write their metrics for one /metrics to add up (gunicorn's
+    # workers, `petition run`'s children); prometheus_client reads the same variable.
+    metrics_dir: Path | None = None
 
     @property
     def recordings_dir(self) -> Path:
@@ -120,7 +131,29 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         job_lease_seconds=int(env.get("JOB_LEASE_SECONDS") or 600),
         proxy_hops=int(env.get("PROXY_HOPS") or 0),
         review_lease_seconds=int(env.get("REVIEW_LEASE_SECONDS") or 300),
+        twilio_previous_auth_token=env.get("TWILIO_PREVIOUS_AUTH_TOKEN") or None,
+        sweep_interval_seconds=float(env.get("SWEEP_INTERVAL_SECONDS") or 15),
+        metrics_allow=parse_networks(env.get("METRICS_ALLOW") or ""),
+        metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
+        if env.get("PROMETHEUS_MULTIPROC_DIR")
+        else None,
     )
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`10.0.0.0/8, 192.0.2.7` -> networks (a bare address is a network of one)."""
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
+    )
+
+
+def log_options(environ: dict[str, str] | None = None) -> tuple[str, str]:
+    """LOG_FORMAT (`text` or `json`) and LOG_LEVEL (`info` ...), read before anything logs."""
+    env = os.environ if environ is None else environ
+    fmt = (env.get("LOG_FORMAT") or "text").lower()
+    if fmt not in ("text", "json"):
+        raise ValueError(f"LOG_FORMAT must be text or json, not {fmt!r}")
+    return fmt, (env.get("LOG_LEVEL") or "info").upper()
 
 
 def embedded_redis_url(data_dir: Path) -> str:

@@ -16,7 +16,11 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """An engine tuned per backend: SQLite gets WAL and a busy timeout for concurrent writers."""
+    """An engine tuned per backend: SQLite gets WAL and a busy timeout for concurrent writers.
+
+    Statement parameters (names, caller hashes) stay out of error messages and so out of logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

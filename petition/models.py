@@ -302,3 +302,17 @@ class BlockedNumber(Base):
     caller_masked: so.Mapped[str] = so.mapped_column(sa.String(24))
     note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class Deployment(Base):
+    """This database's own id, made once by the migration that creates the table.
+
+    Processes that share a Redis server but not a database must never take each other's
+    work, so the queue's name carries this id (see `workers.queue.queue_name`).
+    """
+
+    __tablename__ = "deployment"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)  # always 1: one row
+    uid: so.Mapped[str] = so.mapped_column(sa.String(32))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from petition import audit
 from petition.errors import PetitionError
-from petition.models import ApiToken, User
+from petition.models import ApiToken, User, utcnow
 
 ROLES = ("viewer", "reviewer", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -136,3 +137,28 @@ def revoke_token(session: so.Session, user: User, token_id: int) -> bool:
 def active_user(session: so.Session, user_id: int) -> User | None:
     user = session.get(User, user_id)
     return user if user is not None and user.active else None
+
+
+def token_role(session: so.Session, token: str) -> str | None:
+    """The role an API token grants now, or None when it is unknown, revoked or its owner gone.
+
+    A user's token follows the user: deactivated, refused; role changed, the current one.
+    """
+    row = session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked.is_(False)
+        )
+    )
+    if row is None:
+        return None
+    role = row.role
+    if row.user_id is not None:
+        owner = active_user(session, row.user_id)
+        if owner is None:
+            return None
+        role = owner.role
+    now = utcnow()
+    # Record use at most once a minute: a polling dashboard must not write each time.
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now
+    return role

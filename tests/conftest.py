@@ -15,7 +15,7 @@ import redis
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
@@ -25,6 +25,7 @@ from petition.config import Settings, load_settings
 from petition.db import Database
 from petition.models import Base, Campaign, CampaignNumber
 from workers import context
+from workers.queue import recordings_queue
 
 pytest_plugins = ["tests.conftest_audio"]
 
@@ -183,7 +184,10 @@ def call_params(call_sid: str, caller: str = "+32470123456", **extra: str) -> di
 
 def run_worker(settings: Settings, transcriber: Any) -> None:
     """Run queued jobs in this process, the way `petition worker` does, until the queue is empty."""
-    context.configure(settings, transcriber=transcriber)
+    ctx = context.configure(settings, transcriber=transcriber)
     conn = redis.Redis.from_url(settings.redis_url or "")
-    q = Queue(settings.queue_name, connection=conn)
-    SimpleWorker([q], connection=conn).work(burst=True)
+    try:
+        q = recordings_queue(settings, ctx.db, conn)
+        SimpleWorker([q], connection=conn).work(burst=True)
+    finally:
+        ctx.db.engine.dispose()

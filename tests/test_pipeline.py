@@ -160,7 +160,9 @@ def test_work_stored_while_redis_was_down_is_done_once_it_is_back(
     with phone(settings, live_url, speech(SOPHIE, "fr")) as sim:
         run_worker(settings, transcriber)  # nothing queued: Redis was down for the webhook
         assert signature_for(db, sim.recording_sid).state == "received"
-        live = Queue(settings.queue_name, connection=work_queue.connect(settings.redis_url or ""))
+        live = work_queue.recordings_queue(
+            settings, db, work_queue.connect(settings.redis_url or "")
+        )
         assert work_queue.sweep(db, live) == 1
         run_worker(settings, transcriber)
     assert signature_for(db, sim.recording_sid).state == "counted"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from ivr.app import create_app
 from petition.db import Database
 from petition.models import Call, Campaign, Recording, Signature
-from tests.conftest import Carrier, add_campaign, call_params
+from tests.conftest import Carrier, add_campaign, call_params, make_settings
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
@@ -116,6 +118,25 @@ def test_forged_signature_is_refused_with_403(carrier: Carrier) -> None:
     params = call_params("CA8")
     forged = Carrier(carrier.client, token="not-the-real-token")
     assert forged.post("/ivr/voice", params).status_code == 403
+
+
+def test_while_rotating_the_token_the_previous_one_is_accepted_too(
+    tmp_path: Path, database_url: str, redis_url: str, db: Database, carrier: Carrier
+) -> None:
+    settings = make_settings(
+        tmp_path, database_url, redis_url, TWILIO_PREVIOUS_AUTH_TOKEN="the-old-token"
+    )
+    app = create_app(settings, {"TESTING": True})
+    rotating = app.test_client()
+    old_signed = Carrier(rotating, token="the-old-token").post("/ivr/voice", call_params("CA8a"))
+    assert old_signed.status_code == 200
+    assert Carrier(rotating).post("/ivr/voice", call_params("CA8b")).status_code == 200
+    forged = Carrier(rotating, token="not-the-real-token")
+    assert forged.post("/ivr/voice", call_params("CA8c")).status_code == 403
+    # Once the rotation is done (no previous token set), the old token is refused again.
+    old = Carrier(carrier.client, token="the-old-token")
+    assert old.post("/ivr/voice", call_params("CA8d")).status_code == 403
+    app.extensions["petition"].db.engine.dispose()
 
 
 def test_missing_signature_is_refused_with_403(carrier: Carrier) -> None:

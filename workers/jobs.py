@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from pathlib import Path
 
 import requests
 import sqlalchemy as sa
 
-from petition import work
+from petition import logs, work
 from petition.counting import decide
 from petition.models import Recording, RecordingStatus, Signature, utcnow
 from workers import context
 from workers.fetch import DownloadFailed, HostNotAllowed, download, media_url
+from workers.metrics import RECORDINGS_DECIDED, TRANSCRIPTION_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,25 @@ def worker_identity() -> str:
 
 def process_recording(recording_sid: str) -> str:
     """Fetch, store, transcribe and count one recording. Safe to run twice."""
+    with logs.context(recording_sid=recording_sid):
+        outcome = _process(recording_sid)
+        log.info("recording: %s", outcome)
+        return outcome
+
+
+def _process(recording_sid: str) -> str:
     ctx = context.current()
     settings, db = ctx.settings, ctx.db
     me = worker_identity()
     with db.session() as s:
         rec = s.scalar(sa.select(Recording).where(Recording.recording_sid == recording_sid))
-        if rec is None or rec.status != RecordingStatus.PENDING:
+        if rec is None:
+            # Queues are per deployment, so this is a job from before a restore, or a bug.
+            log.warning(
+                "job for recording %s, which this database does not know; skipped", recording_sid
+            )
+            return "unknown recording"
+        if rec.status != RecordingStatus.PENDING:
             return "nothing to do"
         if not work.claim(s, rec.id, me, settings.job_lease_seconds):
             return "held by another worker"
@@ -53,7 +68,7 @@ def process_recording(recording_sid: str) -> str:
             )
         except HostNotAllowed as exc:
             _give_up(rec_id, str(exc))
-            log.error("refused %s: %s", recording_sid, exc)
+            log.error("refused: %s", exc)
             return "refused"
         except DownloadFailed as exc:
             _release(rec_id, str(exc))
@@ -64,8 +79,10 @@ def process_recording(recording_sid: str) -> str:
             rec.storage_path, rec.sha256, rec.size_bytes = str(got.path), got.sha256, got.size
             rec.stage = "transcribing"
 
+    started = time.perf_counter()
     try:
         transcript = ctx.transcriber.transcribe(path, language)
+        TRANSCRIPTION_SECONDS.observe(time.perf_counter() - started)
     except Exception as exc:  # e.g. unreadable audio: free the claim so a retry can take it
         _release(rec_id, f"transcription failed: {exc!r}")
         raise
@@ -83,6 +100,8 @@ def process_recording(recording_sid: str) -> str:
         rec.last_error = None
         work.release(rec)
         outcome = f"{signature.state}" + (f" ({signature.reason})" if signature.reason else "")
+        state = signature.state
+    RECORDINGS_DECIDED.labels(state=state).inc()
 
     if settings.delete_at_carrier:
         _delete_at_carrier(url, settings.twilio_account_sid, settings.twilio_auth_token)

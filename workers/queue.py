@@ -14,7 +14,9 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from petition import work
+from petition.config import Settings
 from petition.db import Database
+from petition.deployment import deployment_id
 from petition.models import Recording, utcnow
 
 log = logging.getLogger(__name__)
@@ -28,13 +30,28 @@ def connect(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
 
 
-def job_id(recording_sid: str) -> str:
-    return f"recording-{recording_sid}"
+def queue_name(settings: Settings, db: Database) -> str:
+    """The queue of this deployment: its name carries the id its database holds.
+
+    Deployments that share a Redis server then never see each other's jobs: a worker only
+    listens on the queue of the database it was given.
+    """
+    with db.session() as s:
+        return f"{settings.queue_name}-{deployment_id(s)}"
+
+
+def recordings_queue(settings: Settings, db: Database, connection: redis.Redis) -> Queue:
+    return Queue(queue_name(settings, db), connection=connection)
+
+
+def job_id(queue: Queue, recording_sid: str) -> str:
+    # Job ids are global in Redis: the queue's name keeps two deployments' ids apart.
+    return f"{queue.name}-{recording_sid}"
 
 
 def enqueue(queue: Queue, recording_sid: str, *, replace: bool = False) -> bool:
     """Queue the work on one recording; True if a job is (now) waiting for it."""
-    jid = job_id(recording_sid)
+    jid = job_id(queue, recording_sid)
     if replace:
         with contextlib.suppress(NoSuchJobError):
             Job.fetch(jid, connection=queue.connection).delete()
@@ -69,7 +86,7 @@ def dispatch_after_commit(db: Database, queue: Queue, recording_sid: str) -> boo
 
 def _job_status(queue: Queue, recording_sid: str) -> JobStatus | None:
     try:
-        job = Job.fetch(job_id(recording_sid), connection=queue.connection)
+        job = Job.fetch(job_id(queue, recording_sid), connection=queue.connection)
     except NoSuchJobError:
         return None
     return job.get_status(refresh=False)

@@ -12,6 +12,7 @@ from rq import Queue, SimpleWorker
 from petition.config import Settings
 from petition.privacy import apply_retention
 from workers import context, queue
+from workers.http import WorkerEndpoints, serve_in_background
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +48,41 @@ def sweeper_loop(ctx: context.WorkerContext, q: Queue, stop: threading.Event) ->
         stop.wait(ctx.settings.sweep_interval_seconds)
 
 
-def run_worker(settings: Settings, redis_url: str, *, burst: bool = False) -> None:
-    """Work the recordings queue until stopped (or until empty, with burst)."""
+def run_worker(
+    settings: Settings,
+    redis_url: str,
+    *,
+    burst: bool = False,
+    http: tuple[str, int] | None = None,
+) -> None:
+    """Work this deployment's queue until stopped (or until empty, with burst).
+
+    With `http` (host, port), also answer /healthz, /readyz and /metrics there.
+    """
     ctx = context.configure(settings)
     ctx.db.migrate()
     # SimpleWorker runs jobs in this process: CTranslate2 models are not fork-safe, and the
     # model then loads once instead of once per job.
     _ = ctx.transcriber
     conn = redis.Redis.from_url(redis_url)
-    q = Queue(settings.queue_name, connection=conn)
+    q = queue.recordings_queue(settings, ctx.db, conn)
+    log.info("working queue %s", q.name)
     stop = threading.Event()
+    working = threading.Event()
     queue.sweep(ctx.db, q)
     sweeper = threading.Thread(target=sweeper_loop, args=(ctx, q, stop), daemon=True)
     sweeper.start()
+    server = None
+    if http is not None:
+        endpoints = WorkerEndpoints(
+            ctx, conn.ping, alive=lambda: working.is_set() and sweeper.is_alive()
+        )
+        server = serve_in_background(endpoints, *http)
+    working.set()
     try:
         SimpleWorker([q], connection=conn).work(burst=burst, with_scheduler=True)
     finally:
+        working.clear()
         stop.set()
+        if server is not None:
+            server.shutdown()

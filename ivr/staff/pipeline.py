@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 from rq import Queue, Worker
 
 from petition.models import Recording, RecordingStatus
+from petition.monitoring import waiting_recordings
 
 FAILED_SHOWN = 20
 
@@ -64,15 +65,10 @@ def pipeline_health(session: so.Session, queue: Queue, campaign_id: int, now: da
             )
     except (redis.RedisError, OSError) as exc:
         health.redis_error = type(exc).__name__
-    pending = sa.and_(
-        Recording.campaign_id == campaign_id, Recording.status == RecordingStatus.PENDING
-    )
-    count, oldest = session.execute(
-        sa.select(sa.func.count(), sa.func.min(Recording.created_at)).where(pending)
-    ).one()
-    health.pending = int(count or 0)
-    if oldest is not None:
-        health.oldest_pending_age = max((now - oldest).total_seconds(), 0.0)
+    waiting = waiting_recordings(session, campaign_id)
+    health.pending = waiting.count
+    if waiting.oldest is not None:
+        health.oldest_pending_age = max((now - waiting.oldest).total_seconds(), 0.0)
     rows = session.execute(
         sa.select(
             Recording.recording_sid, Recording.created_at, Recording.attempts, Recording.last_error
