@@ -48,6 +48,12 @@ PROMPTS: dict[str, dict[str, str]] = {
         "de": "Vielen Dank für Ihre Unterschrift. Auf Wiederhören.",
         "en": "Thank you for signing. Goodbye.",
     },
+    "too_many_calls": {
+        "nl": "U hebt al gebeld. Bedankt voor uw steun. Tot ziens.",
+        "fr": "Vous avez déjà appelé. Merci pour votre soutien. Au revoir.",
+        "de": "Sie haben bereits angerufen. Vielen Dank für Ihre Unterstützung. Auf Wiederhören.",
+        "en": "You have already called. Thank you for your support. Goodbye.",
+    },
     "closed": {
         "nl": "Deze petitie is afgesloten. Bedankt voor uw steun. Tot ziens.",
         "fr": "Cette pétition est clôturée. Merci pour votre soutien. Au revoir.",

@@ -93,6 +93,7 @@ def voice() -> Response:
                 dialled=request.form.get("To"),
                 caller=request.form.get("From"),
                 hash_key=svc.settings.phone_hash_key,
+                stir_verstat=request.form.get("StirVerstat"),
             )
         except UnknownNumber:
             return xml(twiml.spoken_goodbye("unknown_number", FALLBACK_LANGUAGES))
@@ -101,6 +102,10 @@ def voice() -> Response:
             campaign = closed.campaign
             return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
         campaign, call = start.campaign, start.call
+        if start.turned_away:
+            log.info("call turned away: the number's limit of calls is reached")
+            languages = [call.language] if call.language else campaign.language_list
+            return xml(twiml.spoken_goodbye("too_many_calls", languages, campaign))
         if call.language is None and len(campaign.language_list) > 1:
             return xml(twiml.language_menu(campaign))
         return xml(twiml.next_step(campaign, call, with_greeting=True))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from petition import phones
+from petition import integrity, phones
 from petition.errors import CampaignClosed, UnknownNumber
 from petition.models import (
     Call,
@@ -65,12 +65,24 @@ def _get_or_create(
 class CallStart:
     call: Call
     campaign: Campaign
+    # The number called more often than the campaign's limit allows: a goodbye, no recording.
+    turned_away: bool = False
 
 
 def start_call(
-    session: so.Session, *, call_sid: str, dialled: str | None, caller: str | None, hash_key: str
+    session: so.Session,
+    *,
+    call_sid: str,
+    dialled: str | None,
+    caller: str | None,
+    hash_key: str,
+    stir_verstat: str | None = None,
 ) -> CallStart:
-    """Record an incoming call. Raises UnknownNumber or CampaignClosed."""
+    """Record an incoming call. Raises UnknownNumber or CampaignClosed.
+
+    `stir_verstat` is the carrier's STIR/SHAKEN verdict on the caller ID, kept on the call.
+    The answer is the same when the carrier posts the webhook twice.
+    """
     campaign = campaign_for_number(session, dialled)
     if campaign is None:
         raise UnknownNumber(dialled or "")
@@ -79,7 +91,12 @@ def start_call(
     call, _ = get_or_create_call(
         session, call_sid=call_sid, campaign=campaign, caller=caller, hash_key=hash_key
     )
-    return CallStart(call=call, campaign=campaign)
+    if stir_verstat and call.stir_verstat is None:
+        call.stir_verstat = stir_verstat[:40]
+    session.flush()
+    return CallStart(
+        call=call, campaign=campaign, turned_away=integrity.too_many_calls(session, campaign, call)
+    )
 
 
 def get_or_create_call(
@@ -99,6 +116,7 @@ def get_or_create_call(
             caller_masked=who.masked,
             caller_withheld=who.withheld,
             caller_country=who.country,
+            caller_range=who.range,
             language=campaign.language_list[0]
             if campaign and len(campaign.language_list) == 1
             else None,

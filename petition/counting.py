@@ -2,7 +2,9 @@
 
 The count is people who called and spoke. A name the machine could not make out does not hold
 the count back; it is flagged for a person to check. What stays out of the count until a person
-decides: withheld caller IDs, blocked numbers, and the same name from another number.
+decides: withheld caller IDs, blocked numbers, the same name from another number, and what
+guards the count against stuffing (petition/integrity.py, petition/replays.py): the same audio
+from another number, a failed STIR/SHAKEN attestation, a burst from one number range.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from petition import audit, namecheck
+from petition import audit, integrity, namecheck, replays
 from petition.models import (
     BlockedNumber,
     Campaign,
@@ -85,11 +87,18 @@ def _set(signature: Signature, state: SignatureState, reason: Reason | None = No
 
 
 def _count_or_hold(session: so.Session, signature: Signature) -> None:
+    campaign = session.get_one(Campaign, signature.campaign_id)
+    if _join_twins(session, signature):
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.SAME_AUDIO)
+        return
     if signature.caller_withheld or signature.caller_hash is None:
         _set(signature, SignatureState.NEEDS_REVIEW, Reason.WITHHELD)
         return
     if _is_blocked(session, signature):
         _set(signature, SignatureState.NEEDS_REVIEW, Reason.BLOCKED)
+        return
+    if integrity.attestation_failed(signature.call.stir_verstat):
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.ATTESTATION_FAILED)
         return
     if signature.call.declared is False:
         _set(signature, SignatureState.NEEDS_REVIEW, Reason.NOT_DECLARED)
@@ -99,12 +108,61 @@ def _count_or_hold(session: so.Session, signature: Signature) -> None:
         signature.duplicate_of_id = earlier.id
         _set(signature, SignatureState.REJECTED, Reason.DUPLICATE)
         return
+    if campaign.hold_bursts and integrity.in_burst(session, campaign, signature.call):
+        _set(signature, SignatureState.NEEDS_REVIEW, Reason.BURST)
+        return
     same_name = _same_name_other_number(session, signature)
     if same_name is not None:
         signature.duplicate_of_id = same_name.id
         _set(signature, SignatureState.NEEDS_REVIEW, Reason.POSSIBLE_DUPLICATE)
         return
     count(session, signature)
+
+
+def _join_twins(session: so.Session, signature: Signature) -> bool:
+    """Put the signature in an audio group with the recordings from other numbers that are the
+    same audio; True when there are any. A twin counted before it had any twin is taken out of
+    the count to wait with the others (a twin a person already accepted stays counted).
+
+    The group's id is the smallest signature id involved, so two workers deciding two twins at
+    the same moment agree on it.
+    """
+    others = [
+        twin
+        for twin in replays.twins(session, signature)
+        if twin.caller_hash is None or twin.caller_hash != signature.caller_hash
+    ]
+    if not others:
+        return False
+    group = min([signature.id, *(twin.audio_group_id or twin.id for twin in others)])
+    merged = {twin.audio_group_id for twin in others} - {None, group}
+    if merged:  # two groups turn out to be one voice
+        session.execute(
+            sa.update(Signature)
+            .where(Signature.campaign_id == signature.campaign_id)
+            .where(Signature.audio_group_id.in_(merged))
+            .values(audio_group_id=group)
+            .execution_options(synchronize_session="fetch")
+        )
+    for twin in others:
+        first_time = twin.audio_group_id is None
+        twin.audio_group_id = group
+        if first_time and twin.state == SignatureState.COUNTED:
+            before = audit.snapshot(twin)
+            uncount(twin)
+            _set(twin, SignatureState.NEEDS_REVIEW, Reason.SAME_AUDIO)
+            audit.record(
+                session,
+                actor="worker",
+                action="same_audio",
+                signature=twin,
+                before=before,
+                after=audit.snapshot(twin),
+                note=f"same audio as {signature.public_id}, from another number",
+            )
+    signature.audio_group_id = group
+    signature.duplicate_of_id = others[0].id  # shown beside it, to listen to both
+    return True
 
 
 def count(session: so.Session, signature: Signature) -> bool:

@@ -41,6 +41,10 @@ class Reason(enum.StrEnum):
     NOT_A_NAME = "not_a_name"
     UNCLEAR = "unclear"  # speech was heard but no words came out of it: a person listens
     NOT_DECLARED = "not_declared"  # did not confirm the age/residence declaration
+    SAME_AUDIO = "same_audio"  # near-identical to a recording from another number: a replay?
+    BURST = "burst"  # from a number range that called in a burst
+    ATTESTATION_FAILED = "attestation_failed"  # the carrier's STIR/SHAKEN check failed
+    INVALIDATED = "invalidated"  # taken out in bulk by staff, for another reason
     OTHER = "other"
 
 
@@ -77,6 +81,14 @@ class Campaign(Base):
     retention_days: so.Mapped[int] = so.mapped_column(default=90)
     # Every name goes to a person, however clear the machine found it.
     check_every_name: so.Mapped[bool] = so.mapped_column(default=False)
+    # Integrity of the count (see petition/integrity.py): calls from one number within
+    # REPEAT_WINDOW beyond this many get a goodbye without a recording (0: no limit) ...
+    repeat_call_limit: so.Mapped[int] = so.mapped_column(default=3)
+    # ... a number range calling at least this many times within BURST_WINDOW (and well above
+    # the campaign's baseline) is a burst ...
+    burst_min_calls: so.Mapped[int] = so.mapped_column(default=10)
+    # ... and calls from a range in a burst wait for a person rather than count.
+    hold_bursts: so.Mapped[bool] = so.mapped_column(default=True)
     opened_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     closed_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -104,7 +116,12 @@ class CampaignNumber(Base):
 
 class Call(Base):
     __tablename__ = "calls"
-    __table_args__ = (sa.Index("ix_calls_timeline", "campaign_id", "started_at", "language"),)
+    __table_args__ = (
+        sa.Index("ix_calls_timeline", "campaign_id", "started_at", "language"),
+        # The per-number limit and the burst check count recent calls by number and by range.
+        sa.Index("ix_calls_caller_recent", "campaign_id", "caller_hash", "started_at"),
+        sa.Index("ix_calls_range_recent", "campaign_id", "caller_range", "started_at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     call_sid: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -113,6 +130,11 @@ class Call(Base):
     caller_masked: so.Mapped[str] = so.mapped_column(sa.String(24), default="")
     caller_withheld: so.Mapped[bool] = so.mapped_column(default=False)
     caller_country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    # The block of numbers the caller's belongs to ("+32 470 12": operator prefix and two
+    # digits), to see bursts from one range; None when withheld.
+    caller_range: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    # The carrier's STIR/SHAKEN verdict on the caller ID (Twilio's StirVerstat), when it sent one.
+    stir_verstat: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     postcode: so.Mapped[str | None] = so.mapped_column(sa.String(4))
     postcode_attempts: so.Mapped[int] = so.mapped_column(default=0)
@@ -150,8 +172,22 @@ class Recording(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     processed_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(default=None)  # retention
+    # The audio fingerprint's words (petition/fingerprint.py), made when the recording is stored.
+    fingerprint: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
 
     call: so.Mapped[Call] = so.relationship()
+
+
+class AudioKey(Base):
+    """The fingerprint index: a key of a recording's fingerprint, to find its twins quickly."""
+
+    __tablename__ = "audio_keys"
+    __table_args__ = (sa.Index("ix_audio_keys_lookup", "campaign_id", "key", "recording_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"))
+    recording_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("recordings.id"), index=True)
+    key: so.Mapped[int]
 
 
 class Signature(Base):
@@ -212,6 +248,8 @@ class Signature(Base):
     review_until: so.Mapped[datetime | None] = so.mapped_column(default=None)
     # Drawn into a random sample of machine readings and not yet checked by a person.
     sample_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("name_samples.id"))
+    # Recordings that are near-identical audio share a group: the id of its first signature.
+    audio_group_id: so.Mapped[int | None] = so.mapped_column(index=True)
 
     recording: so.Mapped[Recording] = so.relationship()
     call: so.Mapped[Call] = so.relationship()
@@ -263,6 +301,28 @@ class AuditEvent(Base):
     before: so.Mapped[dict[str, Any] | None] = so.mapped_column(default=None)
     after: so.Mapped[dict[str, Any] | None] = so.mapped_column(default=None)
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Set on each signature's event of a bulk invalidation, so that it can be undone as one.
+    bulk_action_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("bulk_actions.id"), index=True
+    )
+
+
+class BulkAction(Base):
+    """Signatures taken out of the count in one go by staff, after a preview (petition/bulk.py)."""
+
+    __tablename__ = "bulk_actions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    actor: so.Mapped[str] = so.mapped_column(sa.String(200))
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    reason: so.Mapped[str] = so.mapped_column(sa.String(24))
+    selection: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    changed: so.Mapped[int] = so.mapped_column(default=0)
+    uncounted: so.Mapped[int] = so.mapped_column(default=0)  # of those, were counted
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    undone_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    undone_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
 
 
 class User(Base):

@@ -27,6 +27,11 @@ class Caller:
     masked: str
     withheld: bool
     country: str | None  # ISO 3166 alpha-2, from the number's prefix
+    range: str | None = None  # the block of numbers it belongs to (see number_range)
+
+
+# Digits of the subscriber number, after the operator or area prefix, that name a range.
+RANGE_DIGITS = 2
 
 
 def normalize(raw: str, default_region: str = "BE") -> str | None:
@@ -60,6 +65,20 @@ def mask(e164: str) -> str:
     return f"{prefix} {hidden}{national[-2:]}"
 
 
+def number_range(e164: str) -> str:
+    """The block of numbers a number belongs to: country code, the operator or area prefix
+    (phonenumbers' national destination code), then RANGE_DIGITS more digits.
+
+    A Belgian mobile +32 470 12 34 56 is in range "+32 470 12", a block of 10,000 numbers: a
+    SIP trunk that spoofs caller IDs tends to walk through one such block.
+    """
+    parsed = phonenumbers.parse(e164)
+    national = str(parsed.national_number)
+    prefix = phonenumbers.length_of_national_destination_code(parsed)
+    head, rest = national[:prefix], national[prefix : prefix + RANGE_DIGITS]
+    return " ".join(part for part in (f"+{parsed.country_code}", head, rest) if part)
+
+
 def identify(raw: str | None, key: str) -> Caller:
     """Turn the carrier's `From` into what we store."""
     if is_withheld(raw):
@@ -75,4 +94,5 @@ def identify(raw: str | None, key: str) -> Caller:
         masked=mask(e164),
         withheld=False,
         country=region if region and region != "ZZ" else None,
+        range=number_range(e164),
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from petition import audit, phones
+from petition import audit, phones, replays
 from petition.models import (
     Call,
     Campaign,
@@ -75,6 +75,7 @@ def erase_signer(
     ):
         call.caller_hash = None
         call.caller_masked = "erased"
+        call.caller_range = None
     return Erasure(signatures=len(signatures), recordings=recordings)
 
 
@@ -98,11 +99,16 @@ def apply_retention(session: so.Session) -> int:
 
 
 def _delete_audio(rec: Recording) -> int:
-    """Delete a recording's file; its hash stays as proof of what was there."""
+    """Delete a recording's file and its fingerprint; its hash stays as proof of what was
+    there."""
     if rec.deleted_at is not None:
         return 0
     if rec.storage_path:
         Path(rec.storage_path).unlink(missing_ok=True)
     rec.storage_path = None
+    rec.fingerprint = None
+    session = so.object_session(rec)
+    if session is not None:
+        replays.forget(session, [rec.id])
     rec.deleted_at = utcnow()
     return 1

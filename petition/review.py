@@ -34,6 +34,7 @@ REJECT_REASONS = (
     Reason.DUPLICATE,
     Reason.BLOCKED,
     Reason.WITHDRAWN,
+    Reason.SAME_AUDIO,
     Reason.OTHER,
 )
 # Rejections that say the machine's reading was not a name at all (a sampled reading was wrong).
@@ -272,6 +273,19 @@ def reject(session: so.Session, signature: Signature, actor: str, reason: str) -
     """Keep a signature out of the count (taking it out if it was counted), with a reason."""
     if reason not in REJECT_REASONS:
         raise ReviewError(f"not a reason a reviewer can give: {reason!r}")
+    take_out(session, signature, actor, Reason(reason), action="rejected")
+
+
+def take_out(
+    session: so.Session,
+    signature: Signature,
+    actor: str,
+    reason: Reason,
+    *,
+    action: str,
+    note: str | None = None,
+) -> AuditEvent:
+    """Reject a counted or held signature (leaving the count) and audit it as `action`."""
     _require(signature, SignatureState.NEEDS_REVIEW, SignatureState.COUNTED)
     before = audit.snapshot(signature)
     # A reading rejected as no name at all was wrong; other reasons say nothing of the name.
@@ -279,8 +293,8 @@ def reject(session: so.Session, signature: Signature, actor: str, reason: str) -
     uncount(signature)
     release(signature)
     signature.state = SignatureState.REJECTED
-    signature.reason = Reason(reason)
-    _audit(session, signature, actor, "rejected", before)
+    signature.reason = reason
+    return _audit(session, signature, actor, action, before, note)
 
 
 def correct_name(session: so.Session, signature: Signature, actor: str, name: str) -> None:
@@ -325,7 +339,7 @@ def undoable(session: so.Session, signature: Signature) -> AuditEvent | None:
         or latest.action not in UNDOABLE
         or latest.actor in SYSTEM_ACTORS
         or latest.before is None
-        or audit.snapshot(signature) != _comparable(latest.after)
+        or not unchanged_since(signature, latest)
     ):
         return None
     return latest
@@ -339,6 +353,19 @@ def undo(session: so.Session, signature: Signature, event_id: int, actor: str) -
         raise ReviewError(
             "only the latest decision can be undone, and only if nothing changed since"
         )
+    restore(session, signature, event, actor, f"undid event {event.id} ({event.action})")
+
+
+def unchanged_since(signature: Signature, event: AuditEvent) -> bool:
+    """Nothing changed the signature since the event: it is as the event left it."""
+    return audit.snapshot(signature) == _comparable(event.after)
+
+
+def restore(
+    session: so.Session, signature: Signature, event: AuditEvent, actor: str, note: str
+) -> AuditEvent:
+    """Put a signature back as it was before `event`: state, name, status and count. Audited
+    as `undone`. Raises ReviewError when its number was counted meanwhile by another one."""
     assert event.before is not None
     was = _comparable(event.before)
     recount = was["state"] == SignatureState.COUNTED and signature.state != SignatureState.COUNTED
@@ -359,7 +386,7 @@ def undo(session: so.Session, signature: Signature, event_id: int, actor: str) -
         uncount(signature)
     signature.state = was["state"]
     signature.reason = was["reason"]
-    _audit(session, signature, actor, "undone", before, f"undid event {event.id} ({event.action})")
+    return _audit(session, signature, actor, "undone", before, note)
 
 
 def _comparable(snapshot: dict[str, Any] | None) -> dict[str, Any]:
@@ -423,8 +450,8 @@ def _audit(
     action: str,
     before: dict[str, object],
     note: str | None = None,
-) -> None:
-    audit.record(
+) -> AuditEvent:
+    return audit.record(
         session,
         actor=actor,
         action=action,

@@ -1,4 +1,4 @@
-"""RQ jobs: thin functions that fetch, transcribe and hand the result to the domain."""
+"""RQ jobs: thin functions that fetch, fingerprint, transcribe and hand the result to the domain."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from petition import logs, work
+from petition import fingerprint, logs, replays, work
 from petition.counting import decide
 from petition.models import Recording, RecordingStatus, Signature, utcnow
 from workers import context
@@ -55,6 +55,7 @@ def _process(recording_sid: str) -> str:
         language = rec.call.language
         path = Path(rec.storage_path) if rec.storage_path else None
         url, campaign_id, rec_id = rec.url, rec.campaign_id, rec.id
+        fingerprinted = rec.fingerprint is not None
 
     if path is None or not path.exists():
         dest = settings.recordings_dir / str(campaign_id) / f"{recording_sid}.wav"
@@ -78,6 +79,9 @@ def _process(recording_sid: str) -> str:
             rec = s.get_one(Recording, rec_id)
             rec.storage_path, rec.sha256, rec.size_bytes = str(got.path), got.sha256, got.size
             rec.stage = "transcribing"
+
+    if not fingerprinted and not _fingerprint(rec_id, path, me):
+        return "lost the claim while fingerprinting"
 
     started = time.perf_counter()
     try:
@@ -106,6 +110,28 @@ def _process(recording_sid: str) -> str:
     if settings.delete_at_carrier:
         _delete_at_carrier(url, settings.twilio_account_sid, settings.twilio_auth_token)
     return outcome
+
+
+def _fingerprint(rec_id: int, path: Path, me: str) -> bool:
+    """Fingerprint the stored recording and index it, in its own commit, before the decision:
+    of two twins decided at the same moment, each then finds the other. False when the claim
+    was lost meanwhile."""
+    try:
+        made: fingerprint.Print | None = fingerprint.fingerprint_file(path)
+    except fingerprint.FingerprintError as exc:
+        # Audio we cannot read is still transcribed; it just cannot be matched with others.
+        log.warning("no fingerprint: %s", exc)
+        made = None
+    except Exception as exc:  # free the claim so a retry can take it
+        _release(rec_id, f"fingerprint failed: {exc!r}")
+        raise
+    with context.current().db.session() as s:
+        rec = s.get_one(Recording, rec_id)
+        if rec.claimed_by != me:
+            return False
+        if made is not None:
+            replays.store(s, rec, made)
+    return True
 
 
 def _give_up(rec_id: int, error: str) -> None:

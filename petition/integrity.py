@@ -1,0 +1,166 @@
+"""Integrity of the count: a number calling again and again, bursts from one number range, and
+what the carrier says about the caller ID.
+
+A voice line is cheap to stuff: a SIP trunk can play one recording from hundreds of spoofed
+numbers, usually walking through one block of numbers. The defences here, each with a campaign
+setting or a constant, are written down in README ("Integrity of the count"):
+
+- the per-number limit: beyond `Campaign.repeat_call_limit` calls from one number within
+  REPEAT_WINDOW, the caller hears a short goodbye and nothing is recorded;
+- bursts: calls per number range (phones.number_range) within BURST_WINDOW, against the
+  campaign's own baseline of the hour before; a range at or above `Campaign.burst_min_calls`
+  and BURST_FACTOR times its baseline is in a burst, shown on the overview, and its calls are
+  held for a person when `Campaign.hold_bursts` is on;
+- STIR/SHAKEN: a failed attestation holds the signature for a person; none at all (usual in
+  Belgium, whose carriers do not sign calls) changes nothing.
+
+Same-audio recordings (replays) are in petition/replays.py.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from petition.models import Call, Campaign, utcnow
+
+REPEAT_WINDOW = timedelta(minutes=10)
+BURST_WINDOW = timedelta(minutes=5)
+BASELINE = timedelta(minutes=60)
+BURST_FACTOR = 5.0
+# How far back the overview looks for bursts.
+BURST_LOOKBACK = timedelta(hours=24)
+
+
+def too_many_calls(session: so.Session, campaign: Campaign, call: Call) -> bool:
+    """True when the caller's number made the campaign's limit of calls in the REPEAT_WINDOW
+    before this one: this call gets a goodbye without a recording. Withheld numbers are not
+    limited (they cannot be told apart; their signatures go to a person anyway)."""
+    limit = campaign.repeat_call_limit
+    if limit <= 0 or call.caller_hash is None:
+        return False
+    earlier = session.scalar(
+        sa.select(sa.func.count()).where(
+            Call.campaign_id == campaign.id,
+            Call.caller_hash == call.caller_hash,
+            Call.id != call.id,
+            Call.started_at >= call.started_at - REPEAT_WINDOW,
+            Call.started_at <= call.started_at,
+        )
+    )
+    return (earlier or 0) >= limit
+
+
+def attestation_failed(verstat: str | None) -> bool:
+    """Twilio's StirVerstat: TN-Validation-Passed-A/B/C, TN-Validation-Failed-A/B/C, or
+    No-TN-Validation (nothing to check). Only a failure says the caller ID may be spoofed."""
+    return bool(verstat) and "failed" in (verstat or "").lower()
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Calls from one number range well above the campaign's baseline."""
+
+    range: str
+    start: datetime
+    end: datetime
+    calls: int
+    baseline: float  # calls a range makes in BURST_WINDOW at the campaign's recent rate
+
+
+def baseline(session: so.Session, campaign_id: int, before: datetime) -> float:
+    """Calls one range makes in a BURST_WINDOW at the campaign's rate of the hour `before`:
+    the hour's calls, spread over the ranges that called in it."""
+    calls, ranges = session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(Call.caller_range))).where(
+            Call.campaign_id == campaign_id,
+            Call.caller_range.is_not(None),
+            Call.started_at >= before - BASELINE,
+            Call.started_at < before,
+        )
+    ).one()
+    if not calls:
+        return 0.0
+    return float(calls) / max(1, ranges) * (BURST_WINDOW / BASELINE)
+
+
+def _threshold(campaign: Campaign, base: float) -> float:
+    return max(float(campaign.burst_min_calls), BURST_FACTOR * base)
+
+
+def in_burst(session: so.Session, campaign: Campaign, call: Call) -> bool:
+    """Whether the call's range is in a burst at the time of the call: its calls in the
+    BURST_WINDOW up to this call reach the threshold. Counted when the recording is decided,
+    so the first calls of a burst may already count; staff take them out in bulk (bulk.py)."""
+    if call.caller_range is None or campaign.burst_min_calls <= 0:
+        return False
+    start = call.started_at - BURST_WINDOW
+    calls = session.scalar(
+        sa.select(sa.func.count()).where(
+            Call.campaign_id == campaign.id,
+            Call.caller_range == call.caller_range,
+            Call.started_at > start,
+            Call.started_at <= call.started_at,
+        )
+    )
+    if (calls or 0) < campaign.burst_min_calls:
+        return False  # the cheap test first: most calls stop here
+    return (calls or 0) >= _threshold(campaign, baseline(session, campaign.id, start))
+
+
+def bursts(session: so.Session, campaign: Campaign, now: datetime | None = None) -> list[Burst]:
+    """The bursts of the last BURST_LOOKBACK, newest first: for each range, the stretches in
+    which every call had at least the threshold of calls from its range in the BURST_WINDOW
+    before it (the call itself included)."""
+    now = now or utcnow()
+    if campaign.burst_min_calls <= 0:
+        return []
+    rows = session.execute(
+        sa.select(Call.caller_range, Call.started_at)
+        .where(
+            Call.campaign_id == campaign.id,
+            Call.caller_range.is_not(None),
+            Call.started_at >= now - BURST_LOOKBACK,
+        )
+        .order_by(Call.started_at)
+    )
+    by_range: dict[str, list[datetime]] = defaultdict(list)
+    for number_range, started in rows:
+        by_range[str(number_range)].append(started)
+    found: list[Burst] = []
+    for number_range, times in by_range.items():
+        if len(times) < campaign.burst_min_calls:
+            continue
+        stretch: list[datetime] = []
+        for i, at in enumerate(times):
+            recent = i + 1 - bisect_right(times, at - BURST_WINDOW)
+            if recent >= campaign.burst_min_calls:
+                stretch.append(at)
+            elif stretch:
+                found.extend(_confirmed(session, campaign, number_range, times, stretch))
+                stretch = []
+        if stretch:
+            found.extend(_confirmed(session, campaign, number_range, times, stretch))
+    return sorted(found, key=lambda burst: burst.start, reverse=True)
+
+
+def _confirmed(
+    session: so.Session,
+    campaign: Campaign,
+    number_range: str,
+    times: list[datetime],
+    stretch: list[datetime],
+) -> list[Burst]:
+    """The stretch as a burst, if it also stands out against the campaign's baseline."""
+    start = stretch[0] - BURST_WINDOW
+    base = baseline(session, campaign.id, start)
+    first = bisect_left(times, start)
+    calls = bisect_right(times, stretch[-1]) - first
+    if calls < _threshold(campaign, base):
+        return []
+    return [Burst(number_range, times[first], stretch[-1], calls, round(base, 2))]
