@@ -86,6 +86,7 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
     now = utcnow()
     by_state: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
+    held_by_reason: Counter[str] = Counter()
     by_language: Counter[str] = Counter()
     by_region: Counter[str] = Counter()
     by_country: Counter[str] = Counter()
@@ -107,6 +108,8 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
         by_state[state] += n
         if reason:
             by_reason[reason] += n
+            if state == SignatureState.NEEDS_REVIEW:
+                held_by_reason[reason] += n
         if state == SignatureState.COUNTED:
             by_region[region] += n
             by_language[language or "unknown"] += n
@@ -141,6 +144,8 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
         "calls": calls or 0,
         "failed_recordings": failed or 0,
         "by_reason": dict(sorted(by_reason.items())),
+        # Why the signatures waiting for a person wait (same_audio, burst, withheld, ...).
+        "held_by_reason": dict(sorted(held_by_reason.items())),
         "by_region": {r.value: tally.by_region.get(r, 0) for r in Region},
         "by_language": dict(sorted(by_language.items())),
         "threshold": progress(rule, tally, now).to_dict(),

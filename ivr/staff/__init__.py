@@ -8,6 +8,7 @@ from ivr.staff import (  # noqa: F401 (importing registers the routes)
     account,
     campaign_settings,
     exports,
+    guarding,
     overview,
     reviewing,
     signatures,

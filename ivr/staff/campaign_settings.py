@@ -20,7 +20,7 @@ from ivr.media import uploaded_prompt_path
 from ivr.staff import i18n
 from ivr.staff.auth import UPLOAD_MAX_BYTES, bp, campaign_or_404, requires, user
 from ivr.staff.greeting_audio import MAX_SECONDS, AudioRejected, convert_greeting
-from petition import audit, campaigns, phones, review
+from petition import audit, campaigns, integrity, phones, review
 from petition.models import BlockedNumber, Campaign
 
 EDITABLE_PROMPTS = ("greeting", "thanks")
@@ -69,6 +69,9 @@ def campaign_settings(slug: str) -> str:
         max_seconds=MAX_SECONDS,
         max_mb=UPLOAD_MAX_BYTES // (1024 * 1024),
         max_text=MAX_TEXT,
+        repeat_minutes=int(integrity.REPEAT_WINDOW.total_seconds() // 60),
+        burst_minutes=int(integrity.BURST_WINDOW.total_seconds() // 60),
+        burst_factor=int(integrity.BURST_FACTOR),
     )
 
 
@@ -126,6 +129,32 @@ def set_name_checks(slug: str) -> Response:
         )
     flash(i18n.translate("done.name_checks"), "success")
     return _back(slug, "#names")
+
+
+# The integrity limits staff may set, each with its bounds (see petition/integrity.py).
+LIMITS = {"repeat_call_limit": (0, 100), "burst_min_calls": (0, 10_000)}
+
+
+@bp.post("/c/<slug>/settings/integrity")
+@requires("admin")
+def set_integrity(slug: str) -> Response:
+    """The per-number limit, the size of a burst, and whether calls in a burst are held."""
+    values: dict[str, Any] = {}
+    for name, (low, high) in LIMITS.items():
+        raw = request.form.get(name, "")
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            flash(i18n.translate("settings.limit_invalid", low=low, high=high), "error")
+            return _back(slug, "#integrity")
+        values[name] = int(raw)
+    values["hold_bursts"] = request.form.get("hold_bursts") == "1"
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        before = {name: getattr(campaign, name) for name in values}
+        for name, value in values.items():
+            setattr(campaign, name, value)
+        _audit(s, campaign, "campaign_integrity", before, values)
+    flash(i18n.translate("done.integrity"), "success")
+    return _back(slug, "#integrity")
 
 
 def _call_language(campaign: Campaign, lang: str) -> str:

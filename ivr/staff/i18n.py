@@ -792,6 +792,264 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "audit.number_unblocked": ("number unblocked", "nummer gedeblokkeerd", "numéro débloqué"),
     "audit.token_created": ("API token created", "API-sleutel aangemaakt", "jeton d'API créé"),
     "audit.token_revoked": ("API token revoked", "API-sleutel ingetrokken", "jeton d'API révoqué"),
+    # guarding the count: same audio, bursts, carrier signals, bulk invalidation
+    "reason.same_audio": (
+        "Same audio as another number",
+        "Zelfde opname als een ander nummer",
+        "Même enregistrement qu'un autre numéro",
+    ),
+    "reason.burst": (
+        "Burst from one number range",
+        "Golf uit één nummerreeks",
+        "Afflux d'une même plage de numéros",
+    ),
+    "reason.attestation_failed": (
+        "Caller ID attestation failed",
+        "Verificatie nummerweergave mislukt",
+        "Attestation du numéro échouée",
+    ),
+    "reason.invalidated": ("Invalidated", "Ongeldig verklaard", "Invalidée"),
+    "group.one_voice": (
+        "One voice from {n} numbers",
+        "Eén stem van {n} nummers",
+        "Une voix depuis {n} numéros",
+    ),
+    "group.title": (
+        "{n} recordings, one voice",
+        "{n} opnames, één stem",
+        "{n} enregistrements, une voix",
+    ),
+    "group.intro": (
+        "These recordings are near-identical audio, from {numbers} numbers; {waiting} wait "
+        "for a decision. One recording played into the line from many numbers is not many "
+        "people.",
+        "Deze opnames zijn bijna identiek, van {numbers} nummers; {waiting} wachten op een "
+        "beslissing. Eén opname die vanaf veel nummers wordt afgespeeld, zijn geen veel mensen.",
+        "Ces enregistrements sont presque identiques, depuis {numbers} numéros ; {waiting} "
+        "attendent une décision. Un enregistrement rejoué depuis de nombreux numéros n'est pas "
+        "de nombreuses personnes.",
+    ),
+    "group.ranges": ("Number ranges", "Nummerreeksen", "Plages de numéros"),
+    "group.members": ("The recordings", "De opnames", "Les enregistrements"),
+    "group.listen": (
+        "Listen to two or three of them: they should sound the same, not merely say the same name.",
+        "Beluister er twee of drie: ze moeten hetzelfde klinken, niet enkel dezelfde naam zeggen.",
+        "Écoutez-en deux ou trois : ils doivent sonner pareil, pas seulement dire le même nom.",
+    ),
+    "group.decide": ("Decide for the group", "Beslis voor de groep", "Décider pour le groupe"),
+    "group.reject": (
+        "Reject all {n} as one voice replayed",
+        "Alle {n} afwijzen als één herhaalde stem",
+        "Rejeter les {n} comme une voix rejouée",
+    ),
+    "group.one_by_one": (
+        "Different people after all? Open a recording above and accept it on its own.",
+        "Toch verschillende mensen? Open een opname hierboven en aanvaard ze afzonderlijk.",
+        "Des personnes différentes, finalement ? Ouvrez un enregistrement ci-dessus et "
+        "acceptez-le seul.",
+    ),
+    "group.nothing": (
+        "Nothing in this group waits or counts any more.",
+        "Niets in deze groep wacht of telt nog.",
+        "Plus rien dans ce groupe n'attend ni ne compte.",
+    ),
+    "group.member_of": (
+        "This recording is one of {n} with the same audio.",
+        "Deze opname is een van {n} met dezelfde audio.",
+        "Cet enregistrement est l'un des {n} au même son.",
+    ),
+    "group.review": ("Review the group", "De groep nakijken", "Vérifier le groupe"),
+    "done.group_rejected": (
+        "{n} signatures rejected as one voice. Undo below if that was wrong.",
+        "{n} handtekeningen afgewezen als één stem. Maak het hieronder ongedaan als dat fout was.",
+        "{n} signatures rejetées comme une seule voix. Annulez ci-dessous en cas d'erreur.",
+    ),
+    "bulk.title": ("Invalidate in bulk", "In bulk ongeldig verklaren", "Invalider en masse"),
+    "bulk.intro": (
+        "Choose signatures by number range, time window, same-audio group, or state and reason. "
+        "The preview shows what would change before anything does; applying it is one action "
+        "in the audit log, and it can be undone as one.",
+        "Kies handtekeningen op nummerreeks, tijdvak, groep met dezelfde opname, of status en "
+        "reden. De voorvertoning toont wat zou veranderen voor er iets verandert; toepassen is "
+        "één handeling in het auditlogboek, en ze kan als één ongedaan worden gemaakt.",
+        "Choisissez des signatures par plage de numéros, période, groupe au même son, ou état et "
+        "motif. L'aperçu montre ce qui changerait avant tout changement ; l'application est une "
+        "seule action du journal, annulable d'un coup.",
+    ),
+    "bulk.select": ("Which signatures", "Welke handtekeningen", "Quelles signatures"),
+    "bulk.range": ("Number range", "Nummerreeks", "Plage de numéros"),
+    "bulk.since": ("Signed from (UTC)", "Getekend vanaf (UTC)", "Signées depuis (UTC)"),
+    "bulk.until": ("Signed before (UTC)", "Getekend voor (UTC)", "Signées avant (UTC)"),
+    "bulk.group": ("Same-audio group", "Groep met dezelfde opname", "Groupe au même son"),
+    "bulk.any": ("any", "alle", "tous"),
+    "bulk.preview": ("Preview", "Voorvertoning", "Aperçu"),
+    "bulk.hint": (
+        "A range is what the overview shows for a burst (+32 470 12), or a shorter start of one "
+        "(+32 470). Only signatures counted or waiting for review change.",
+        "Een reeks is wat het overzicht bij een golf toont (+32 470 12), of een korter begin "
+        "ervan (+32 470). Enkel getelde of na te kijken handtekeningen veranderen.",
+        "Une plage est ce que la vue d'ensemble montre pour un afflux (+32 470 12), ou un début "
+        "plus court (+32 470). Seules les signatures comptées ou à vérifier changent.",
+    ),
+    "bulk.preview_title": (
+        "What would change",
+        "Wat zou veranderen",
+        "Ce qui changerait",
+    ),
+    "bulk.effect": (
+        "{n} signatures would be rejected: {counted} leave the count, {held} were waiting for "
+        "review.",
+        "{n} handtekeningen zouden worden afgewezen: {counted} verlaten de telling, {held} "
+        "wachtten op nakijken.",
+        "{n} signatures seraient rejetées : {counted} quittent le décompte, {held} attendaient "
+        "une vérification.",
+    ),
+    "bulk.counted_now": ("Counted now", "Nu geteld", "Comptées"),
+    "bulk.leaving": ("Leaving", "Eruit", "Retirées"),
+    "bulk.after": ("After", "Daarna", "Ensuite"),
+    "bulk.progress": (
+        "Progress to the rule: {before} % → {after} % (missing {missing_before} → "
+        "{missing_after}).",
+        "Voortgang naar de drempel: {before} % → {after} % (ontbrekend {missing_before} → "
+        "{missing_after}).",
+        "Progression vers le seuil : {before} % → {after} % (manquantes {missing_before} → "
+        "{missing_after}).",
+    ),
+    "bulk.reason": (
+        "Reason for the invalidation",
+        "Reden van de ongeldigverklaring",
+        "Motif de l'invalidation",
+    ),
+    "bulk.note": (
+        "Note for the audit log",
+        "Notitie voor het auditlogboek",
+        "Note pour le journal",
+    ),
+    "bulk.apply": ("Invalidate these {n}", "Deze {n} ongeldig verklaren", "Invalider ces {n}"),
+    "bulk.done_title": (
+        "Bulk invalidations",
+        "Ongeldigverklaringen in bulk",
+        "Invalidations en masse",
+    ),
+    "bulk.when": ("When (UTC)", "Wanneer (UTC)", "Quand (UTC)"),
+    "bulk.who": ("By", "Door", "Par"),
+    "bulk.changed": ("Signatures", "Handtekeningen", "Signatures"),
+    "bulk.uncounted": ("Were counted", "Waren geteld", "Étaient comptées"),
+    "bulk.what": ("Selection", "Selectie", "Sélection"),
+    "bulk.undone_by": ("undone by {who}", "ongedaan gemaakt door {who}", "annulée par {who}"),
+    "bulk.none": ("None yet.", "Nog geen.", "Aucune pour l'instant."),
+    "sel.number_range": ("range", "reeks", "plage"),
+    "sel.since": ("from", "vanaf", "depuis"),
+    "sel.until": ("before", "voor", "avant"),
+    "sel.audio_group": ("group", "groep", "groupe"),
+    "sel.state": ("state", "status", "état"),
+    "sel.reason": ("reason", "reden", "motif"),
+    "done.bulk": (
+        "{n} signatures invalidated. Undo below if that was wrong.",
+        "{n} handtekeningen ongeldig verklaard. Maak het hieronder ongedaan als dat fout was.",
+        "{n} signatures invalidées. Annulez ci-dessous en cas d'erreur.",
+    ),
+    "done.bulk_undone": (
+        "Undone: {n} signatures are back as they were ({skipped} changed since, left as they are).",
+        "Ongedaan: {n} handtekeningen staan terug zoals voordien ({skipped} intussen gewijzigd, "
+        "ongemoeid gelaten).",
+        "Annulé : {n} signatures sont revenues à leur état ({skipped} modifiées depuis, "
+        "laissées telles quelles).",
+    ),
+    "guard.title": ("Guarding the count", "De telling bewaken", "Protection du décompte"),
+    "guard.held": (
+        "Held for review: {same_audio} same audio as another number, {burst} from a burst, "
+        "{attestation} with a failed caller ID attestation.",
+        "Ter controle vastgehouden: {same_audio} zelfde opname als een ander nummer, {burst} "
+        "uit een golf, {attestation} met mislukte verificatie van de nummerweergave.",
+        "Retenues pour vérification : {same_audio} même enregistrement qu'un autre numéro, "
+        "{burst} d'un afflux, {attestation} avec attestation du numéro échouée.",
+    ),
+    "guard.bursts": (
+        "Bursts of calls from one number range in the last 24 hours: {n}.",
+        "Golven van oproepen uit één nummerreeks in de laatste 24 uur: {n}.",
+        "Afflux d'appels d'une même plage de numéros ces dernières 24 heures : {n}.",
+    ),
+    "guard.no_bursts": (
+        "No burst from one number range in the last 24 hours.",
+        "Geen golf uit één nummerreeks in de laatste 24 uur.",
+        "Aucun afflux d'une même plage de numéros ces dernières 24 heures.",
+    ),
+    "guard.range": ("Number range", "Nummerreeks", "Plage de numéros"),
+    "guard.window": ("Time window", "Tijdvak", "Période"),
+    "guard.calls": ("Calls", "Oproepen", "Appels"),
+    "guard.baseline": (
+        "Usual per range",
+        "Gewoonlijk per reeks",
+        "Habituel par plage",
+    ),
+    "settings.integrity": (
+        "Guarding the count",
+        "De telling bewaken",
+        "Protection du décompte",
+    ),
+    "settings.repeat_call_limit": (
+        "Calls from one number before it hears a goodbye",
+        "Oproepen van één nummer voor het een afscheid hoort",
+        "Appels d'un même numéro avant un au revoir",
+    ),
+    "settings.repeat_call_hint": (
+        "Within {minutes} minutes; the next call hears a short goodbye and nothing is "
+        "recorded. 0: no limit.",
+        "Binnen {minutes} minuten; de volgende oproep hoort een kort afscheid en er wordt niets "
+        "opgenomen. 0: geen grens.",
+        "En {minutes} minutes ; l'appel suivant entend un bref au revoir et rien n'est "
+        "enregistré. 0 : pas de limite.",
+    ),
+    "settings.burst_min_calls": (
+        "Calls from one number range that make a burst",
+        "Oproepen uit één nummerreeks die een golf vormen",
+        "Appels d'une même plage qui font un afflux",
+    ),
+    "settings.burst_hint": (
+        "Within {minutes} minutes, and at least {factor} times what a range usually makes "
+        "at the campaign's rate of the hour before. 0: no burst check.",
+        "Binnen {minutes} minuten, en minstens {factor} keer wat een reeks gewoonlijk haalt "
+        "aan het ritme van het uur ervoor. 0: geen controle op golven.",
+        "En {minutes} minutes, et au moins {factor} fois ce qu'une plage fait d'habitude au "
+        "rythme de l'heure précédente. 0 : pas de contrôle des afflux.",
+    ),
+    "settings.hold_bursts": (
+        "Hold calls from a range in a burst for review",
+        "Oproepen uit een reeks in een golf laten nakijken",
+        "Retenir pour vérification les appels d'une plage en afflux",
+    ),
+    "settings.limit_invalid": (
+        "Give a whole number from {low} to {high}.",
+        "Geef een geheel getal van {low} tot {high}.",
+        "Indiquez un nombre entier de {low} à {high}.",
+    ),
+    "done.integrity": ("Limits saved.", "Grenzen opgeslagen.", "Limites enregistrées."),
+    "audit.same_audio": (
+        "held: same audio as another number",
+        "vastgehouden: zelfde opname als een ander nummer",
+        "retenue : même enregistrement qu'un autre numéro",
+    ),
+    "audit.bulk_invalidated": (
+        "invalidated in bulk",
+        "in bulk ongeldig verklaard",
+        "invalidée en masse",
+    ),
+    "audit.bulk_invalidation": (
+        "bulk invalidation",
+        "ongeldigverklaring in bulk",
+        "invalidation en masse",
+    ),
+    "audit.bulk_undone": (
+        "bulk invalidation undone",
+        "ongeldigverklaring in bulk ongedaan gemaakt",
+        "invalidation en masse annulée",
+    ),
+    "audit.campaign_integrity": (
+        "count guards changed",
+        "bewaking van de telling gewijzigd",
+        "protection du décompte modifiée",
+    ),
     # the public, embeddable progress page
     "embed.signatures": ("signatures", "handtekeningen", "signatures"),
     "embed.of": ("of {target}", "van {target}", "sur {target}"),

@@ -13,7 +13,7 @@ from ivr.app import services
 from ivr.staff import charts, i18n, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
-from petition import sampling
+from petition import integrity, sampling
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.regions import Region, region_label
 from petition.stats import campaign_rule, campaign_stats
@@ -122,6 +122,9 @@ def overview(slug: str) -> str:
 
         data = cached("series", slug, CHART_SECONDS, compute_series)
         health = pipeline_health(s, services().queue, campaign.id, now)
+        bursts = cached(
+            "bursts", slug, LIVE_SECONDS * 10, lambda: integrity.bursts(s, campaign, now)
+        )
         estimate = sampling.latest_estimate(s, campaign.id)
     lang = i18n.current_language()
     drawn = {name: _chart(name, data[name], lang) for name in data}
@@ -137,6 +140,8 @@ def overview(slug: str) -> str:
         region_names=regions,
         health=health,
         estimate=estimate,
+        bursts=bursts,
+        burst_window=integrity.BURST_WINDOW,
         poll_seconds=POLL_SECONDS,
         age=_age,
         chart_colours=charts.COLOURS,

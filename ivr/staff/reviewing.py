@@ -23,8 +23,16 @@ from ivr.app import services
 from ivr.staff import i18n
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats
-from petition import lexicon, review, sampling, users
-from petition.models import AuditEvent, Campaign, Recording, Signature, utcnow
+from petition import lexicon, replays, review, sampling, users
+from petition.models import (
+    AuditEvent,
+    Campaign,
+    Reason,
+    Recording,
+    Signature,
+    SignatureState,
+    utcnow,
+)
 
 LIST_LIMIT = 200
 AUDIT_PAGE = 100
@@ -110,12 +118,24 @@ def review_list(slug: str) -> str:
                 .limit(LIST_LIMIT)
             )
         )
+        group_sizes = dict(
+            s.execute(
+                sa.select(Signature.audio_group_id, sa.func.count())
+                .where(
+                    Signature.campaign_id == campaign.id,
+                    Signature.state == SignatureState.NEEDS_REVIEW,
+                    Signature.reason == Reason.SAME_AUDIO,
+                )
+                .group_by(Signature.audio_group_id)
+            ).all()
+        )
     return render_template(
         "staff/review_list.html",
         campaign=campaign,
         tab=tab,
         counts=counts,
         items=items,
+        rows=_rows(items, group_sizes),
         limit=LIST_LIMIT,
         now=utcnow(),
         holder=review.holder,
@@ -133,10 +153,34 @@ def review_next(slug: str) -> Response:
             s, campaign.id, tab, user().email, exclude=_skipped(), seconds=_lease_seconds()
         )
         found = item.public_id if item else None
+        group = _group_of(item)
     if found is None:
         flash(i18n.translate("review.queue_done"), "info")
         return redirect(url_for("staff.review_list", slug=slug, tab=tab))
+    if group is not None:  # one voice from many numbers: reviewed as one item
+        return redirect(url_for("staff.audio_group", slug=slug, group_id=group))
     return redirect(url_for("staff.signature", slug=slug, public_id=found, tab=tab))
+
+
+def _group_of(sig: Signature | None) -> int | None:
+    """The audio group a held signature waits with, if it is held as the same audio."""
+    if sig is None or sig.reason != Reason.SAME_AUDIO or sig.state != SignatureState.NEEDS_REVIEW:
+        return None
+    return sig.audio_group_id
+
+
+def _rows(items: list[Signature], group_sizes: dict[int | None, int]) -> list[dict[str, Any]]:
+    """The queue's rows: a same-audio group once, where its first member waits."""
+    rows: list[dict[str, Any]] = []
+    shown: set[int] = set()
+    for sig in items:
+        group = _group_of(sig)
+        if group is not None:
+            if group in shown:
+                continue
+            shown.add(group)
+        rows.append({"sig": sig, "group": group, "size": group_sizes.get(group, 0)})
+    return rows
 
 
 @bp.get("/c/<slug>/s/<public_id>")
@@ -172,6 +216,11 @@ def signature(slug: str, public_id: str) -> str:
             "total": _count(s, in_queue),
         }
         other = s.get(Signature, sig.duplicate_of_id) if sig.duplicate_of_id else None
+        twins = (
+            len(replays.group_members(s, campaign.id, sig.audio_group_id))
+            if sig.audio_group_id
+            else 0
+        )
         history = list(
             s.scalars(
                 sa.select(AuditEvent)
@@ -185,13 +234,14 @@ def signature(slug: str, public_id: str) -> str:
             campaign=campaign,
             sig=sig,
             other=other,
+            twins=twins,
             waiting=waiting,
             tab=tab,
             nav=nav,
             version=review.version(sig),
-            has_audio=_audio_path(sig.recording) is not None,
-            other_has_audio=other is not None and _audio_path(other.recording) is not None,
-            preload=preload if preload and _audio_path(preload.recording) else None,
+            has_audio=audio_path(sig.recording) is not None,
+            other_has_audio=other is not None and audio_path(other.recording) is not None,
+            preload=preload if preload and audio_path(preload.recording) else None,
             held_by=held_by,
             suggestions=_suggestions(sig),
             reasons=review.REJECT_REASONS,
@@ -209,7 +259,7 @@ def _suggestions(sig: Signature) -> list[str]:
     return [option for option in options if option != sig.name][:SUGGESTIONS]
 
 
-def _audio_path(rec: Recording | None) -> Path | None:
+def audio_path(rec: Recording | None) -> Path | None:
     if rec is None or not rec.storage_path or rec.deleted_at is not None:
         return None
     root = services().settings.recordings_dir.resolve()
@@ -225,7 +275,7 @@ def _audio_path(rec: Recording | None) -> Path | None:
 def recording(slug: str, public_id: str) -> Response:
     with services().db.session() as s:
         sig = _signature_or_404(s, campaign_or_404(s, slug), public_id)
-        path = _audio_path(sig.recording)
+        path = audio_path(sig.recording)
     if path is None:
         abort(404)
     mimetype = mimetypes.guess_type(path.name)[0] or "audio/wav"

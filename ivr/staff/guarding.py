@@ -1,0 +1,186 @@
+"""Guarding the count: a group of same-audio recordings reviewed as one item, and bulk
+invalidation with a preview (petition/bulk.py), undone as one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response
+
+from ivr.app import services
+from ivr.staff import i18n
+from ivr.staff.auth import bp, campaign_or_404, requires, user
+from ivr.staff.overview import forget_stats
+from ivr.staff.reviewing import audio_path
+from petition import bulk, replays
+from petition.models import Reason, SignatureState
+from petition.regions import Region, region_label
+
+GROUP_SHOWN = 200
+
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _selection(form: Any) -> bulk.Selection:
+    group = form.get("group", "")
+    return bulk.Selection(
+        number_range=(form.get("range") or "").strip() or None,
+        since=_when(form.get("since")),
+        until=_when(form.get("until")),
+        audio_group=int(group) if group.isdigit() else None,
+        state=form.get("state") if form.get("state") in bulk.CHANGEABLE else None,
+        reason=form.get("reason") if form.get("reason") in list(Reason) else None,
+    )
+
+
+def _region_names() -> dict[str, str]:
+    lang = i18n.current_language()
+    return {r.value: region_label(r, lang) for r in Region}
+
+
+@bp.get("/c/<slug>/group/<int:group_id>")
+@requires("reviewer")
+def audio_group(slug: str, group_id: int) -> str:
+    """One voice from many numbers: the group's recordings, to listen to, and one decision."""
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        members = replays.group_members(s, campaign.id, group_id)
+        if not members:
+            abort(404)
+        selection = bulk.Selection(audio_group=group_id)
+        seen = bulk.preview(s, campaign, selection)
+        playable = {m.id for m in members[:GROUP_SHOWN] if audio_path(m.recording) is not None}
+        numbers = len({m.caller_hash or m.public_id for m in members})
+        ranges = sorted({m.call.caller_range for m in members if m.call.caller_range})
+    return render_template(
+        "staff/group.html",
+        campaign=campaign,
+        group_id=group_id,
+        members=members[:GROUP_SHOWN],
+        total=len(members),
+        waiting=sum(m.state == SignatureState.NEEDS_REVIEW for m in members),
+        numbers=numbers,
+        ranges=ranges,
+        playable=playable,
+        preview=seen,
+        region_names=_region_names(),
+    )
+
+
+@bp.post("/c/<slug>/group/<int:group_id>/reject")
+@requires("reviewer")
+def reject_group(slug: str, group_id: int) -> Response:
+    """Reject the whole group as one voice replayed: one bulk action, undone as one."""
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        try:
+            action = bulk.apply(
+                s,
+                campaign,
+                bulk.Selection(audio_group=group_id),
+                reason=Reason.SAME_AUDIO,
+                actor=user().email,
+                digest=request.form.get("digest", ""),
+                note=request.form.get("note") or None,
+            )
+            done = action.changed
+        except bulk.BulkError as exc:
+            s.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("staff.audio_group", slug=slug, group_id=group_id))
+    forget_stats(slug)
+    flash(i18n.translate("done.group_rejected", n=i18n.format_number(done)), "success")
+    return redirect(url_for("staff.bulk_page", slug=slug))
+
+
+@bp.get("/c/<slug>/bulk")
+@requires("reviewer")
+def bulk_page(slug: str) -> str:
+    """Choose signatures, see what invalidating them would change, then apply it."""
+    selection = _selection(request.args)
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        seen = None if selection.is_empty() else bulk.preview(s, campaign, selection)
+        actions = bulk.recent(s, campaign.id)
+    return render_template(
+        "staff/bulk.html",
+        campaign=campaign,
+        chosen=request.args,
+        selection=selection,
+        preview=seen,
+        actions=actions,
+        states=bulk.CHANGEABLE,
+        reasons=list(Reason),
+        bulk_reasons=bulk.REASONS,
+        region_names=_region_names(),
+    )
+
+
+@bp.post("/c/<slug>/bulk/apply")
+@requires("reviewer")
+def bulk_apply(slug: str) -> Response:
+    selection = _selection(request.form)
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        try:
+            action = bulk.apply(
+                s,
+                campaign,
+                selection,
+                reason=request.form.get("bulk_reason", ""),
+                actor=user().email,
+                digest=request.form.get("digest", ""),
+                note=request.form.get("note") or None,
+            )
+            done = action.changed
+        except bulk.BulkError as exc:
+            s.rollback()
+            flash(str(exc), "error")
+            query: dict[str, Any] = _query(selection)
+            return redirect(url_for("staff.bulk_page", slug=slug, **query))
+    forget_stats(slug)
+    flash(i18n.translate("done.bulk", n=i18n.format_number(done)), "success")
+    return redirect(url_for("staff.bulk_page", slug=slug))
+
+
+@bp.post("/c/<slug>/bulk/<int:action_id>/undo")
+@requires("reviewer")
+def bulk_undo(slug: str, action_id: int) -> Response:
+    with services().db.session() as s:
+        campaign = campaign_or_404(s, slug)
+        try:
+            undone = bulk.undo(s, campaign, action_id, user().email)
+        except bulk.BulkError as exc:
+            s.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("staff.bulk_page", slug=slug))
+    forget_stats(slug)
+    flash(
+        i18n.translate(
+            "done.bulk_undone",
+            n=i18n.format_number(undone.restored),
+            skipped=i18n.format_number(undone.skipped),
+        ),
+        "success",
+    )
+    return redirect(url_for("staff.bulk_page", slug=slug))
+
+
+def _query(selection: bulk.Selection) -> dict[str, str]:
+    """The selection as the bulk page's query string."""
+    values = {
+        "range": selection.number_range,
+        "since": selection.since.isoformat(timespec="minutes") if selection.since else None,
+        "until": selection.until.isoformat(timespec="minutes") if selection.until else None,
+        "group": str(selection.audio_group) if selection.audio_group is not None else None,
+        "state": selection.state,
+        "reason": selection.reason,
+    }
+    return {key: value for key, value in values.items() if value}
