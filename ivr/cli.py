@@ -344,6 +344,7 @@ def export(
     """
     from petition.errors import PetitionError
     from petition.export import counted_rows, write_csv, write_json
+    from petition.integrity import guard_counts
     from petition.manifest import sha256_file, write_export
     from petition.report import write_pdf
 
@@ -394,7 +395,9 @@ def export(
                         n = (
                             write_csv(counted_rows(s, c), fh)
                             if fmt == "csv"
-                            else write_json(c, counted_rows(s, c), fh)
+                            else write_json(
+                                c, counted_rows(s, c), fh, guarded=guard_counts(s, c.id)
+                            )
                         )
                 part.replace(out)
             finally:

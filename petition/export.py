@@ -91,11 +91,23 @@ def write_csv(rows: Iterator[ExportRow], out: io.TextIOBase | Any) -> int:
     return count
 
 
-def write_json(campaign: Campaign, rows: Iterator[ExportRow], out: Any) -> int:
-    """A JSON document; written row by row so a large petition never sits in memory twice."""
-    out.write(
-        json.dumps({"campaign": campaign.slug, "title": campaign.title}, ensure_ascii=False)[:-1]
-    )
+def write_json(
+    campaign: Campaign,
+    rows: Iterator[ExportRow],
+    out: Any,
+    *,
+    guarded: dict[str, dict[str, int]] | None = None,
+) -> int:
+    """A JSON document; written row by row so a large petition never sits in memory twice.
+
+    `guarded` (integrity.guard_counts) says how many signatures were held for a person or
+    taken out as replays of one recording, bursts from one number range or failed caller-ID
+    attestations: a receiver sees that the count was guarded.
+    """
+    head: dict[str, Any] = {"campaign": campaign.slug, "title": campaign.title}
+    if guarded is not None:
+        head["guarded"] = guarded
+    out.write(json.dumps(head, ensure_ascii=False, sort_keys=False)[:-1])
     out.write(', "signatures": [')
     count = 0
     for row in rows:

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from petition.models import Call, Campaign, utcnow
+from petition.models import Call, Campaign, Reason, Signature, SignatureState, utcnow
 
 REPEAT_WINDOW = timedelta(minutes=10)
 BURST_WINDOW = timedelta(minutes=5)
@@ -164,3 +164,26 @@ def _confirmed(
     if calls < _threshold(campaign, base):
         return []
     return [Burst(number_range, times[first], stretch[-1], calls, round(base, 2))]
+
+
+def guard_counts(session: so.Session, campaign_id: int) -> dict[str, dict[str, int]]:
+    """What guarding the count did, for the export: signatures held for a person and signatures
+    taken out, as replays of one recording (same_audio), bursts from one range, or failed
+    caller-ID attestations."""
+    reasons = (Reason.SAME_AUDIO, Reason.BURST, Reason.ATTESTATION_FAILED)
+    rows = session.execute(
+        sa.select(Signature.state, Signature.reason, sa.func.count())
+        .where(
+            Signature.campaign_id == campaign_id,
+            Signature.reason.in_(reasons),
+            Signature.state.in_([SignatureState.NEEDS_REVIEW, SignatureState.REJECTED]),
+        )
+        .group_by(Signature.state, Signature.reason)
+    ).all()
+    result = {
+        "held": {reason.value: 0 for reason in reasons},
+        "invalidated": {reason.value: 0 for reason in reasons},
+    }
+    for state, reason, n in rows:
+        result["held" if state == SignatureState.NEEDS_REVIEW else "invalidated"][str(reason)] = n
+    return result

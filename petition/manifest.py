@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from petition import integrity
 from petition.errors import PetitionError
 from petition.export import ExportRow, counted_rows, write_csv, write_json
 from petition.models import Campaign, Recording, Signature, SignatureState
@@ -128,7 +129,12 @@ def _write_all(
         else:
             rows = steps.rows(counted_rows(session, campaign))
             with open(path, "w", encoding="utf-8", newline="") as fh:
-                n = write_csv(rows, fh) if fmt == "csv" else write_json(campaign, rows, fh)
+                guarded = integrity.guard_counts(session, campaign.id)
+                n = (
+                    write_csv(rows, fh)
+                    if fmt == "csv"
+                    else write_json(campaign, rows, fh, guarded=guarded)
+                )
         if n != expected:
             raise ExportChanged(f"{name} has {n} signatures, {expected} were counted")
         files[name] = _file_entry(path)

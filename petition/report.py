@@ -24,7 +24,7 @@ import sqlalchemy.orm as so
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
-from petition import sampling
+from petition import integrity, sampling
 from petition.errors import PetitionError
 from petition.export import ExportRow, counted_rows
 from petition.models import Campaign, NameStatus, Signature, SignatureState, utcnow
@@ -134,6 +134,8 @@ class ReportFacts:
     awaiting_review: int
     pending: int
     rejected: int
+    # Held for a person and taken out, by reason: same_audio, burst, attestation_failed.
+    guarded: dict[str, dict[str, int]]
 
 
 def gather_facts(
@@ -193,6 +195,7 @@ def gather_facts(
         pending=by_state.get(SignatureState.RECEIVED, 0)
         + by_state.get(SignatureState.TRANSCRIBED, 0),
         rejected=by_state.get(SignatureState.REJECTED, 0),
+        guarded=integrity.guard_counts(session, campaign.id),
     )
 
 
@@ -500,6 +503,7 @@ def _method(campaign: Campaign, facts: ReportFacts) -> list[str]:
         "the phone's keypad; the region follows from it. Without a postcode the region is "
         f"unknown ({p.total - facts.with_postcode:,} signatures).",
     ]
+    items.append(_guard_line(facts.guarded))
     if campaign.ask_declaration or campaign.ask_consent:
         items.append(
             "**Declarations.** Callers confirmed on the keypad that they meet the conditions "
@@ -514,6 +518,18 @@ def _method(campaign: Campaign, facts: ReportFacts) -> list[str]:
         else "**Not in this count:** no calls were awaiting review or rejected."
     )
     return items
+
+
+def _guard_line(guarded: dict[str, dict[str, int]]) -> str:
+    held, out = guarded["held"], guarded["invalidated"]
+    return (
+        "**Guarded against stuffing.** Each recording's audio was compared with the earlier "
+        "ones; a near-identical recording from another number waited for a person: "
+        f"{held['same_audio']:,} held and {out['same_audio']:,} invalidated as replays of one "
+        f"recording, {held['burst']:,} held and {out['burst']:,} invalidated as bursts of calls "
+        f"from one number range, {held['attestation_failed']:,} held and "
+        f"{out['attestation_failed']:,} invalidated after the carrier's caller-ID check failed."
+    )
 
 
 # The chart

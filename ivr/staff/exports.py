@@ -14,6 +14,7 @@ from flask import Response, render_template, send_file
 
 from ivr.app import services
 from ivr.staff.auth import bp, campaign_or_404, requires
+from petition import integrity
 from petition.export import counted_rows, write_csv, write_json
 from petition.manifest import write_export
 from petition.models import Campaign
@@ -55,7 +56,12 @@ def export_file(slug: str, fmt: str) -> Response:
             if fmt == "csv":
                 write_csv(counted_rows(s, campaign), text)
             else:
-                write_json(campaign, counted_rows(s, campaign), text)
+                write_json(
+                    campaign,
+                    counted_rows(s, campaign),
+                    text,
+                    guarded=integrity.guard_counts(s, campaign.id),
+                )
             body = text.getvalue().encode()
     return Response(
         body,
