@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 import tempfile
+import wave
 from pathlib import Path
+
+import numpy as np
 
 SAMPLE_RATE = 8000  # narrowband telephone audio, what the carrier records
 PADDING_SECONDS = 0.3
@@ -92,4 +96,35 @@ def _generate(out_path: Path, seconds: float, effects: list[str]) -> Path:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     # -D (in sox()): no dither, so silence is true digital zero; -R: the same noise every run.
     sox("-R", "-n", *_TELEPHONE, str(out_path), *effects)
+    return out_path
+
+
+def recode(source: Path, out_path: Path, seed: int) -> Path:
+    """The recording played into a telephone line once more, as a replay over a SIP trunk
+    would be: resampled (to 11.025, 16 or 44.1 kHz and back), a gain change and up to 0.5 s
+    more silence before it, the band cut again (250-400 to 3,200-3,500 Hz), a little white
+    noise (20-35 dB below the signal) and G.711 mu-law again. The same seed gives the same
+    bytes."""
+    rng = random.Random(f"recode:{seed}")  # noqa: S311 (a reproducible variation, no secret)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        wide, band, noisy, ulaw = (Path(tmp) / f"{n}.wav" for n in ("wide", "band", "noisy", "u"))
+        rate = rng.choice(("11025", "16000", "44100"))
+        gain, pad = f"{rng.uniform(-6, 3):.1f}", f"{rng.uniform(0, 0.5):.2f}"
+        sox(str(source), "-r", rate, str(wide), "gain", gain, "pad", pad)
+        low, high = rng.randint(250, 400), rng.randint(3200, 3500)
+        sox(str(wide), *_TELEPHONE, str(band), "sinc", f"{low}-{high}")
+        with wave.open(str(band), "rb") as wav:
+            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(float)
+        rms = float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+        hiss = np.random.default_rng(seed).normal(0.0, 1.0, len(samples))
+        samples = samples + hiss * rms / 10 ** (rng.uniform(20, 35) / 20)
+        with wave.open(str(noisy), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(SAMPLE_RATE)
+            wav.writeframes(np.clip(np.round(samples), -32768, 32767).astype("<i2").tobytes())
+        sox(str(noisy), "-e", "u-law", "-b", "8", str(ulaw))
+        sox(str(ulaw), *_TELEPHONE, str(out_path))
     return out_path

@@ -300,16 +300,44 @@ def _make_audio(call: EvalCall, index: int, seed: int, out: Path, tmp: Path) -> 
         speech = np.concatenate([np.zeros(before), _read_wav(spoken), np.zeros(after)])
     else:
         speech = np.zeros(int(NOISE_ONLY_SECONDS * SAMPLE_RATE))
+    through_the_line(
+        speech,
+        out,
+        tmp,
+        noise_rng=noise_rng,
+        colour=call.noise,
+        snr_db=call.snr_db,
+        gain_db=call.gain_db,
+        speech_span=(before, after) if call.said else None,
+    )
+
+
+def through_the_line(
+    speech: np.ndarray,
+    out: Path,
+    tmp: Path,
+    *,
+    noise_rng: np.random.Generator,
+    colour: str,
+    snr_db: float,
+    gain_db: float,
+    speech_span: tuple[int, int] | None = None,
+) -> None:
+    """Write `speech` (8 kHz samples) to `out` as the carrier would record it: noise at
+    `snr_db` within the telephone band, the band itself, `gain_db`, at most 10 s, and G.711
+    mu-law. The SNR is measured against the speech between `speech_span` (samples of silence
+    before and after it), or against REFERENCE_SPEECH_DBFS for a call without speech."""
     # The caller's room or line adds noise before the telephone band is cut, so both pass
     # through the same filter, and the SNR is measured within the band.
     speech = _telephone_band(speech, tmp, "speech")
-    noise = _telephone_band(_noise(noise_rng, call.noise, len(speech)), tmp, "noise")
-    if call.said:
+    noise = _telephone_band(_noise(noise_rng, colour, len(speech)), tmp, "noise")
+    if speech_span is not None:
+        before, after = speech_span
         speech_rms = float(np.sqrt(np.mean(speech[before : len(speech) - after] ** 2)))
     else:
         speech_rms = 32768 * 10 ** (REFERENCE_SPEECH_DBFS / 20)
-    noise *= speech_rms / 10 ** (call.snr_db / 20) / float(np.sqrt(np.mean(noise**2)))
-    line = (speech + noise) * 10 ** (call.gain_db / 20)
+    noise *= speech_rms / 10 ** (snr_db / 20) / float(np.sqrt(np.mean(noise**2)))
+    line = (speech + noise) * 10 ** (gain_db / 20)
     mixed = tmp / "mixed.wav"
     _write_wav(mixed, line[: int(MAX_SECONDS * SAMPLE_RATE)])
     # Through the carrier's codec and back: G.711 mu-law, then 16-bit PCM as downloaded.

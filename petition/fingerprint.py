@@ -42,7 +42,9 @@ KEY_STEP = 2
 # Two recordings are one when, at their best alignment, fewer than this share of bits differ.
 # Tuned on the project's own sets (bench/fingerprints.py): replays stay below 0.33, different
 # speakers saying the same sentence stay above 0.41.
-MATCH_BER = 0.37
+MATCH_BER = 0.30
+# ... and in the worst quarter of the overlap, fewer than this.
+MATCH_QUARTER_BER = 0.35
 # Alignments tried: up to this many seconds of shift either way (silence before the name varies).
 MAX_SHIFT_SECONDS = 1.5
 # An alignment must overlap at least this share of the shorter fingerprint.
@@ -111,7 +113,12 @@ def compute(samples: np.ndarray) -> Print:
     weights = (1 << np.arange(32, dtype=np.uint64))[:, None]
     words = (bits.astype(np.uint64) * weights).sum(0).astype(np.uint32)
     loud = (level[1:] > level.max() - KEY_FLOOR_DB) & (level[1:] > SILENCE_DBFS)
-    return Print(words, _keys(words[loud][::KEY_STEP]))
+    if not loud.any():
+        return Print(np.zeros(0, dtype=np.uint32), ())
+    # Kept from the first loud frame to the last: the silence around the name says nothing.
+    first, last = np.flatnonzero(loud)[[0, -1]]
+    span = slice(first, last + 1)
+    return Print(words[span].copy(), index_keys(words[span][loud[span]]))
 
 
 def fingerprint_file(path: Path) -> Print:
@@ -123,6 +130,11 @@ def _keys(words: np.ndarray) -> tuple[int, ...]:
     low = (words & 0xFFFF).astype(np.int64)
     high = ((words >> 16) | 0x10000).astype(np.int64)
     return tuple(sorted(set(low.tolist()) | set(high.tolist())))
+
+
+def index_keys(words: np.ndarray) -> tuple[int, ...]:
+    """The keys a recording adds to the index: those of every KEY_STEP-th (loud) frame."""
+    return _keys(words[::KEY_STEP])
 
 
 def query_keys(words: np.ndarray) -> tuple[int, ...]:
@@ -149,24 +161,60 @@ def _bands() -> np.ndarray:
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
-def distance(a: np.ndarray, b: np.ndarray) -> float:
-    """The share of differing bits at the best alignment of two fingerprints (0 same, ~0.5
-    unrelated); 1.0 when either is too short to compare."""
+@dataclass(frozen=True)
+class Comparison:
+    """Two fingerprints at their best alignment: the share of differing bits over the overlap,
+    and in its worst quarter (a shared start, "Mijn naam is" in one synthetic voice, must not
+    make two recordings one)."""
+
+    ber: float
+    worst_quarter: float
+
+
+UNRELATED = Comparison(1.0, 1.0)
+
+
+def compare(a: np.ndarray, b: np.ndarray) -> Comparison:
+    """The best alignment of two fingerprints; UNRELATED when either is too short.
+
+    Every shift of `a` against `b` (up to MAX_SHIFT_SECONDS either way) at once: `a` padded on
+    both sides, each window of it XORed with `b`, the differing bits counted where both have a
+    word.
+    """
     shortest = min(len(a), len(b))
     if shortest < MIN_WORDS:
-        return 1.0
+        return UNRELATED
     need = max(MIN_WORDS, int(MIN_OVERLAP * shortest))
     limit = int(MAX_SHIFT_SECONDS * SAMPLE_RATE / HOP)
-    best = 1.0
-    for shift in range(-limit, limit + 1):
-        x, y = (a[shift:], b) if shift >= 0 else (a, b[-shift:])
-        n = min(len(x), len(y))
-        if n < need:
-            continue
-        differ = np.bitwise_xor(x[:n], y[:n]).view(np.uint8)
-        best = min(best, float(_POPCOUNT[differ].sum()) / (32 * n))
-    return best
+    pad = np.zeros(limit, dtype=np.uint32)
+    tail = np.zeros(limit + len(b), dtype=np.uint32)
+    padded = np.concatenate([pad, a.astype(np.uint32), tail])
+    present = np.concatenate([pad != 0, np.ones(len(a), dtype=bool), tail != 0])
+    shifts = 2 * limit + 1
+    windows = np.lib.stride_tricks.sliding_window_view(padded, len(b))[:shifts]
+    both = np.lib.stride_tricks.sliding_window_view(present, len(b))[:shifts]
+    differing = _POPCOUNT[(windows ^ b.astype(np.uint32)).view(np.uint8)]
+    bits = differing.reshape(shifts, len(b), 4).sum(2) * both
+    overlap = both.sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ber = np.where(overlap >= need, bits.sum(1) / (32.0 * overlap), np.inf)
+    best = int(np.argmin(ber))
+    if not np.isfinite(ber[best]):
+        return UNRELATED
+    aligned = bits[best][both[best]]
+    worst = max(float(part.sum()) / (32 * len(part)) for part in np.array_split(aligned, 4))
+    return Comparison(float(ber[best]), worst)
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of differing bits at the best alignment (0 same, about 0.5 unrelated)."""
+    return compare(a, b).ber
+
+
+def matches(found: Comparison) -> bool:
+    """Near-identical audio: close over the whole overlap, and in each of its quarters."""
+    return found.ber < MATCH_BER and found.worst_quarter < MATCH_QUARTER_BER
 
 
 def same_audio(a: np.ndarray, b: np.ndarray) -> bool:
-    return distance(a, b) < MATCH_BER
+    return matches(compare(a, b))

@@ -65,7 +65,12 @@ def candidates(
         .order_by(shared.desc(), AudioKey.recording_id)
         .limit(CANDIDATES)
     )
-    return [recording_id for recording_id, _ in rows]
+    found = list(rows)
+    if not found:
+        return []
+    # Only those close to the best: a replay shares many keys, the rest share by chance.
+    enough = max(MIN_SHARED_KEYS, found[0].shared // 3)
+    return [recording_id for recording_id, shared_keys in found if shared_keys >= enough]
 
 
 def matches(session: so.Session, recording: Recording) -> list[int]:
