@@ -312,6 +312,9 @@ def _run(folder: Path) -> None:
             )
             distances.append(fingerprint.compare(made.words, original_words))
         s.rollback()
+    farthest = fingerprint.Comparison(
+        max(d.ber for d in distances), max(d.worst_quarter for d in distances)
+    )
     print(
         f"  through the index: {through_index} of {len(speakers)} recordings matched another "
         f"speaker's; replays found {found} of {len(replayed)} "
@@ -319,7 +322,7 @@ def _run(folder: Path) -> None:
         f"{100 * (1 - _upper95(len(replayed) - found, len(replayed))):.1f} %), "
         f"{worst} also matched another speaker; replays differ from their original in "
         f"{100 * statistics.median(d.ber for d in distances):.0f} % of bits (median), "
-        f"at most {_bits(fingerprint.Comparison(max(d.ber for d in distances), max(d.worst_quarter for d in distances)))}"
+        f"at most {_bits(farthest)}"
     )
 
     # Cost: fingerprinting against transcribing the same clips, in this run.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,66 @@ def silence(synth: Synth) -> Callable[..., Path]:
 def noise(synth: Synth) -> Callable[..., Path]:
     """noise(seconds=3.0) -> a WAV of low white noise."""
     return synth.noise
+
+
+# --- clips for the integrity of the count (test_integrity.py, test_browser.py) ---
+
+REPLAYED = ("nl", "Mijn naam is Jan Peeters.")
+SAME_NAME = "Je m'appelle Sophie Dubois."
+GIVEN = ["Els", "Tom", "Lies", "Ann", "Bart", "Marc", "Sofie", "Pieter", "Nina", "Koen"]
+SURNAMES = ["Wouters", "Claes", "Smets", "Jacobs", "Janssens", "Maes", "Willems", "Goossens",
+            "Mertens", "Hermans"]  # fmt: skip
+INTROS = {
+    "nl": "Mijn naam is {}.",
+    "fr": "Je m'appelle {}.",
+    "de": "Ich heiße {}.",
+    "en": "My name is {}.",
+}
+VARIANTS = ("", "+m1", "+m3", "+f2", "+f4")
+
+
+@dataclass(frozen=True)
+class Clip:
+    text: str
+    language: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Clips:
+    original: Clip
+    replays: list[Clip]  # the original played into the line again, 30 times
+    ordinary: list[Clip]  # 100 callers, two of them different people saying SAME_NAME
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
+    """Made once per session: 131 short clips take a few seconds."""
+    folder = tmp_path_factory.mktemp("integrity-audio")
+    language, text = REPLAYED
+    original = Clip(text, language, audio_synth.synthesize(text, language, folder / "original.wav"))
+    replays_ = [
+        Clip(text, language, audio_synth.recode(original.path, folder / f"replay-{i}.wav", seed=i))
+        for i in range(30)
+    ]
+    rng = random.Random(3)
+    ordinary = []
+    names = [f"{g} {s}" for g, s in itertools.product(GIVEN, SURNAMES)]
+    rng.shuffle(names)
+    for i, name in enumerate(names[:98]):
+        lang = ("nl", "fr", "de", "en")[i % 4]
+        said = INTROS[lang].format(name)
+        path = audio_synth.synthesize(
+            said,
+            lang,
+            folder / f"caller-{i}.wav",
+            variant=VARIANTS[i % 5],
+            words_per_minute=130 + 10 * (i % 7),
+        )
+        ordinary.append(Clip(said, lang, path))
+    for i, (variant, speed) in enumerate((("+f2", 170), ("+m3", 135))):  # two people, one name
+        path = audio_synth.synthesize(
+            SAME_NAME, "fr", folder / f"sophie-{i}.wav", variant=variant, words_per_minute=speed
+        )
+        ordinary.append(Clip(SAME_NAME, "fr", path))
+    return Clips(original, replays_, ordinary)

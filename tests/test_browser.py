@@ -19,6 +19,8 @@ from petition.config import Settings
 from petition.db import Database
 from petition.models import AuditEvent, Signature
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, make_settings, run_worker
+from tests.conftest_audio import Clips
+from tests.test_integrity import sign
 from tests.test_staff import PASSWORD, add_user, arrive, phone_wav
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("campaign")]
@@ -327,3 +329,53 @@ def test_reviewers_confirm_names_by_keyboard_side_by_side_and_the_export_says_so
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_reviewer_listens_to_a_same_audio_group_rejects_it_and_previews_a_bulk_invalidation(
+    settings: Settings, db: Database, live_url: str, page: Page, clips: Clips
+) -> None:
+    sign(settings, db, "+32470120001", clips.original)
+    for i, clip in enumerate(clips.replays[:4]):
+        sign(settings, db, f"+3247012010{i}", clip)
+    sign(settings, db, "+32485000109", clips.ordinary[0], postcode="1000")
+    sign(settings, db, "+32470120011", clips.ordinary[1], postcode="9000")
+    add_user(db, "rita@example.org", "reviewer")
+    sign_in(page, live_url, "/staff/c/glenn/review", "rita@example.org")
+    expect(page.get_by_role("link", name="One voice from 5 numbers")).to_be_visible()
+    shot(page, "30-review-queue-with-a-same-audio-group")
+    page.get_by_role("link", name="Start reviewing").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("5 recordings, one voice")
+    players = page.locator("audio")
+    expect(players).to_have_count(5)
+    for i in (0, 3):  # listen to two of them: they really play
+        players.nth(i).evaluate("a => { a.muted = true; return a.play(); }")
+        page.wait_for_function(
+            "i => { const a = document.querySelectorAll('audio')[i];"
+            " return a.readyState >= 2 && a.duration > 0.5 && a.currentTime > 0; }",
+            arg=i,
+            timeout=10_000,
+        )
+    shot(page, "31-same-audio-group")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Reject all 5 as one voice replayed").click()
+    expect(page.get_by_text("Rejected as one voice: 5.")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo")).to_have_count(1)
+    shot(page, "32-group-rejected-bulk-page")
+    with db.session() as s:
+        reasons = s.execute(
+            sa.select(Signature.state, Signature.reason, sa.func.count()).group_by(
+                Signature.state, Signature.reason
+            )
+        ).all()
+    assert sorted(tuple(r) for r in reasons) == [
+        ("counted", None, 2),
+        ("rejected", "same_audio", 5),
+    ]
+
+    page.get_by_label("Number range").fill("+32 470 12")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("Would be rejected: 1 (in the count now: 1;")
+    expect(preview.get_by_role("row", name="Flemish Region")).to_contain_text("−1")
+    expect(page.get_by_label("Reason for the invalidation")).to_have_value("burst")
+    shot(page, "33-bulk-preview")

@@ -860,9 +860,9 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     ),
     "group.review": ("Review the group", "De groep nakijken", "Vérifier le groupe"),
     "done.group_rejected": (
-        "{n} signatures rejected as one voice. Undo below if that was wrong.",
-        "{n} handtekeningen afgewezen als één stem. Maak het hieronder ongedaan als dat fout was.",
-        "{n} signatures rejetées comme une seule voix. Annulez ci-dessous en cas d'erreur.",
+        "Rejected as one voice: {n}. Undo below if that was wrong.",
+        "Afgewezen als één stem: {n}. Maak het hieronder ongedaan als dat fout was.",
+        "Rejetées comme une seule voix : {n}. Annulez ci-dessous en cas d’erreur.",
     ),
     "bulk.title": ("Invalidate in bulk", "In bulk ongeldig verklaren", "Invalider en masse"),
     "bulk.intro": (
@@ -897,12 +897,9 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Ce qui changerait",
     ),
     "bulk.effect": (
-        "{n} signatures would be rejected: {counted} leave the count, {held} were waiting for "
-        "review.",
-        "{n} handtekeningen zouden worden afgewezen: {counted} verlaten de telling, {held} "
-        "wachtten op nakijken.",
-        "{n} signatures seraient rejetées : {counted} quittent le décompte, {held} attendaient "
-        "une vérification.",
+        "Would be rejected: {n} (in the count now: {counted}; waiting for review: {held}).",
+        "Zouden worden afgewezen: {n} (nu geteld: {counted}; wachtend op nakijken: {held}).",
+        "Seraient rejetées : {n} (comptées : {counted} ; en attente de vérification : {held}).",
     ),
     "bulk.counted_now": ("Counted now", "Nu geteld", "Comptées"),
     "bulk.leaving": ("Leaving", "Eruit", "Retirées"),
@@ -925,7 +922,11 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Notitie voor het auditlogboek",
         "Note pour le journal",
     ),
-    "bulk.apply": ("Invalidate these {n}", "Deze {n} ongeldig verklaren", "Invalider ces {n}"),
+    "bulk.apply": (
+        "Invalidate ({n})",
+        "Ongeldig verklaren ({n})",
+        "Invalider ({n})",
+    ),
     "bulk.done_title": (
         "Bulk invalidations",
         "Ongeldigverklaringen in bulk",
@@ -945,16 +946,14 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
     "sel.state": ("state", "status", "état"),
     "sel.reason": ("reason", "reden", "motif"),
     "done.bulk": (
-        "{n} signatures invalidated. Undo below if that was wrong.",
-        "{n} handtekeningen ongeldig verklaard. Maak het hieronder ongedaan als dat fout was.",
-        "{n} signatures invalidées. Annulez ci-dessous en cas d'erreur.",
+        "Invalidated: {n}. Undo below if that was wrong.",
+        "Ongeldig verklaard: {n}. Maak het hieronder ongedaan als dat fout was.",
+        "Invalidées : {n}. Annulez ci-dessous en cas d’erreur.",
     ),
     "done.bulk_undone": (
-        "Undone: {n} signatures are back as they were ({skipped} changed since, left as they are).",
-        "Ongedaan: {n} handtekeningen staan terug zoals voordien ({skipped} intussen gewijzigd, "
-        "ongemoeid gelaten).",
-        "Annulé : {n} signatures sont revenues à leur état ({skipped} modifiées depuis, "
-        "laissées telles quelles).",
+        "Undone: {n} back as they were; {skipped} changed since and left as they are.",
+        "Ongedaan: {n} terug zoals voordien; {skipped} intussen gewijzigd en ongemoeid gelaten.",
+        "Annulé : {n} revenues à leur état ; {skipped} modifiées depuis, laissées telles quelles.",
     ),
     "guard.title": ("Guarding the count", "De telling bewaken", "Protection du décompte"),
     "guard.held": (
