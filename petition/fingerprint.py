@@ -40,8 +40,10 @@ SILENCE_DBFS = -70.0
 # Every KEY_STEP-th loud frame gives keys to the index (both 16-bit halves of its word).
 KEY_STEP = 2
 # Two recordings are one when, at their best alignment, fewer than this share of bits differ.
-# Tuned on the project's own sets (bench/fingerprints.py): replays stay below 0.33, different
-# speakers saying the same sentence stay above 0.41.
+# Set between the project's own sets (python -m bench --only fingerprints): replays through a
+# second telephone coding differ in at most 0.25 (0.32 in the worst quarter), different
+# speakers saying the same sentence in at least 0.35 (0.37), one synthetic voice saying the same
+# introduction before another name in 0.33 overall but 0.49 in the worst quarter.
 MATCH_BER = 0.30
 # ... and in the worst quarter of the overlap, fewer than this.
 MATCH_QUARTER_BER = 0.35
