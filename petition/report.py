@@ -491,9 +491,9 @@ def _method(campaign: Campaign, facts: ReportFacts) -> list[str]:
         "**One signature per caller number.** Numbers are stored only as a keyed hash "
         "(HMAC-SHA-256) and appear nowhere in this export; a second call from the same number "
         "did not count again.",
-        "**Reviewed by a person.** Calls from withheld numbers and possible duplicates (the "
-        "same name from another number) stay out of the count until a member of staff has "
-        "listened and decided. Silent recordings and hang-ups before the beep never count.",
+        "**Reviewed by a person.** Withheld numbers, the same name or near-identical audio "
+        "(a replay) from another number, bursts from one number range and failed caller-ID "
+        "checks wait out of the count for a member of staff to listen and decide.",
         "**Names written by machine, checked by people.** A name heard on a telephone line "
         "can be misspelt (Maes and Maas sound the same). Staff listened and confirmed or "
         f"corrected names; in the list ° marks a machine reading its name check found clear "
@@ -503,7 +503,6 @@ def _method(campaign: Campaign, facts: ReportFacts) -> list[str]:
         "the phone's keypad; the region follows from it. Without a postcode the region is "
         f"unknown ({p.total - facts.with_postcode:,} signatures).",
     ]
-    items.append(_guard_line(facts.guarded))
     if campaign.ask_declaration or campaign.ask_consent:
         items.append(
             "**Declarations.** Callers confirmed on the keypad that they meet the conditions "
@@ -511,24 +510,26 @@ def _method(campaign: Campaign, facts: ReportFacts) -> list[str]:
         )
     outside = facts.awaiting_review + facts.pending
     items.append(
-        f"**Not in this count:** {_calls(facts.awaiting_review)} awaiting a person's "
-        f"decision, {facts.pending:,} still being processed and {facts.rejected:,} rejected "
-        "(silent, repeated, blocked or withdrawn)."
-        if outside or facts.rejected
-        else "**Not in this count:** no calls were awaiting review or rejected."
+        (
+            f"**Not in this count:** {_calls(facts.awaiting_review)} awaiting a person's "
+            f"decision, {facts.pending:,} still being processed and {facts.rejected:,} rejected "
+            "(silent, repeated, blocked or withdrawn). "
+            if outside or facts.rejected
+            else "**Not in this count:** no calls were awaiting review or rejected. "
+        )
+        + _guard_line(facts.guarded)
     )
     return items
 
 
 def _guard_line(guarded: dict[str, dict[str, int]]) -> str:
+    """How many signatures guarding the count held for a person and invalidated."""
     held, out = guarded["held"], guarded["invalidated"]
     return (
-        "**Guarded against stuffing.** Each recording's audio was compared with the earlier "
-        "ones; a near-identical recording from another number waited for a person: "
-        f"{held['same_audio']:,} held and {out['same_audio']:,} invalidated as replays of one "
-        f"recording, {held['burst']:,} held and {out['burst']:,} invalidated as bursts of calls "
-        f"from one number range, {held['attestation_failed']:,} held and "
-        f"{out['attestation_failed']:,} invalidated after the carrier's caller-ID check failed."
+        "Held / invalidated: "
+        f"replays {held['same_audio']:,} / {out['same_audio']:,}, "
+        f"bursts {held['burst']:,} / {out['burst']:,}, "
+        f"failed caller-ID checks {held['attestation_failed']:,} / {out['attestation_failed']:,}."
     )
 
 

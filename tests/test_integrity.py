@@ -22,9 +22,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from ivr.simulator import RecordingServer, simulate_call
-from petition import bulk, calls, fingerprint, integrity, replays
+from petition import bulk, fingerprint, integrity, replays
 from petition.config import Settings
-from petition.counting import Heard, decide
 from petition.db import Database
 from petition.export import counted_rows, write_json
 from petition.models import AuditEvent, BulkAction, Call, Campaign, Signature, utcnow
@@ -38,7 +37,7 @@ from tests.conftest import (
     run_worker,
 )
 from tests.conftest_audio import Clip, Clips
-from tests.test_staff import csrf, signed_in
+from tests.test_staff import arrive, csrf, signed_in
 
 pytestmark = pytest.mark.usefixtures("campaign")
 
@@ -51,42 +50,33 @@ def sign(
     caller: str | None,
     clip: Clip | None = None,
     *,
-    text: str = "Mijn naam is An Peeters.",
     postcode: str | None = None,
     verstat: str | None = None,
 ) -> Signature:
-    """A call whose recording was stored (and fingerprinted, as the worker does), then heard
-    as its clip's text and decided by the counting rules."""
-    n = next(_sids)
-    with db.session() as s:
-        arrival = calls.register_recording(
-            s,
-            call_sid=f"CA{n:08d}",
-            recording_sid=f"RE{n:08d}",
-            url=f"https://api.twilio.com/x/RE{n}",
-            duration=3,
-            dialled=CAMPAIGN_NUMBER,
-            caller=caller or "anonymous",
-            hash_key=settings.phone_hash_key,
-        )
-        call = arrival.recording.call
-        call.language = clip.language if clip else "nl"
-        call.postcode = postcode
-        call.stir_verstat = verstat
-        if clip is not None:
-            # Stored where the worker stores recordings, so that staff pages can play it.
-            stored = settings.recordings_dir / "1" / f"RE{n:08d}.wav"
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(clip.path, stored)
-            arrival.recording.storage_path = str(stored)
-            replays.store(s, arrival.recording, fingerprint.fingerprint_file(clip.path))
-            s.flush()
-        # Heard with middling confidence, as telephone names mostly are: the name waits for a
-        # person (to_check) and the signature counts. (A name read clearly from two numbers
-        # would be held as a possible duplicate: a rule of its own, tested in test_counting.)
-        heard = Heard(clip.text if clip else text, 1.5, 0.5)
-        decide(s, arrival.signature, heard, actor="worker")
-        return arrival.signature
+    """A call whose recording was stored where the worker stores them (so staff pages can play
+    it) and fingerprinted, then heard as its clip's text and decided by the counting rules.
+
+    Heard with middling confidence, as telephone names mostly are: the name waits for a person
+    (to_check) and the signature counts. (A name read clearly from two numbers would be held as
+    a possible duplicate: a rule of its own, tested in test_counting.)
+    """
+    stored = None
+    if clip is not None:
+        stored = settings.recordings_dir / "1" / f"clip-{next(_sids)}.wav"
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(clip.path, stored)
+    return arrive(
+        settings,
+        db,
+        caller,
+        clip.text if clip else "Mijn naam is An Peeters.",
+        confidence=0.5,
+        language=clip.language if clip else "nl",
+        audio=stored,
+        postcode=postcode,
+        verstat=verstat,
+        fingerprinted=True,
+    )
 
 
 def stats(db: Database) -> dict[str, object]:

@@ -23,7 +23,7 @@ from ivr.staff import i18n
 from ivr.staff.account import SELF_SERVICE_ENDPOINTS
 from ivr.staff.auth import UPLOAD_MAX_BYTES
 from ivr.staff.ratelimit import ACCOUNT_LIMIT, IP_LIMIT
-from petition import calls, review, users
+from petition import calls, fingerprint, replays, review, users
 from petition.config import Settings
 from petition.counting import Heard, decide
 from petition.db import Database
@@ -87,8 +87,15 @@ def arrive(
     confidence: float = 0.9,
     language: str = "nl",
     audio: Path | None = None,
+    postcode: str | None = None,
+    verstat: str | None = None,
+    fingerprinted: bool = False,
 ) -> Signature:
-    """A call whose recording was transcribed as `text`, decided by the counting rules."""
+    """A call whose recording was transcribed as `text`, decided by the counting rules.
+
+    With `fingerprinted`, the recording's `audio` is fingerprinted and indexed first, as the
+    worker does; `postcode` and `verstat` (STIR/SHAKEN) are what the call said.
+    """
     n = next(_sids)
     with db.session() as s:
         arrival = calls.register_recording(
@@ -101,9 +108,13 @@ def arrive(
             caller=caller or "anonymous",
             hash_key=settings.phone_hash_key,
         )
-        arrival.recording.call.language = language
+        call = arrival.recording.call
+        call.language, call.postcode, call.stir_verstat = language, postcode, verstat
         if audio is not None:
             arrival.recording.storage_path = str(audio)
+            if fingerprinted:
+                replays.store(s, arrival.recording, fingerprint.fingerprint_file(audio))
+                s.flush()
         sig = arrival.signature
         decide(s, sig, Heard(text, 1.5, confidence), actor="test")
         return sig
@@ -184,7 +195,7 @@ def test_viewer_can_change_nothing(
         "staff.revoke_token",
     } == SELF_SERVICE_ENDPOINTS
     posts = staff_rules(app, "POST")
-    assert len(posts) == 15
+    assert len(posts) == 19
     for rule in posts:
         resp = client.post(
             sample_url(rule, held.public_id),

@@ -78,26 +78,9 @@ def audio_group(slug: str, group_id: int) -> str:
 @requires("reviewer")
 def reject_group(slug: str, group_id: int) -> Response:
     """Reject the whole group as one voice replayed: one bulk action, undone as one."""
-    with services().db.session() as s:
-        campaign = campaign_or_404(s, slug)
-        try:
-            action = bulk.apply(
-                s,
-                campaign,
-                bulk.Selection(audio_group=group_id),
-                reason=Reason.SAME_AUDIO,
-                actor=user().email,
-                digest=request.form.get("digest", ""),
-                note=request.form.get("note") or None,
-            )
-            done = action.changed
-        except bulk.BulkError as exc:
-            s.rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("staff.audio_group", slug=slug, group_id=group_id))
-    forget_stats(slug)
-    flash(i18n.translate("done.group_rejected", n=i18n.format_number(done)), "success")
-    return redirect(url_for("staff.bulk_page", slug=slug))
+    selection = bulk.Selection(audio_group=group_id)
+    back = url_for("staff.audio_group", slug=slug, group_id=group_id)
+    return _apply(slug, selection, Reason.SAME_AUDIO, "done.group_rejected", back)
 
 
 @bp.get("/c/<slug>/bulk")
@@ -127,6 +110,14 @@ def bulk_page(slug: str) -> str:
 @requires("reviewer")
 def bulk_apply(slug: str) -> Response:
     selection = _selection(request.form)
+    query: dict[str, Any] = _query(selection)
+    back = url_for("staff.bulk_page", slug=slug, **query)
+    return _apply(slug, selection, request.form.get("bulk_reason", ""), "done.bulk", back)
+
+
+def _apply(slug: str, selection: bulk.Selection, reason: str, done: str, back: str) -> Response:
+    """Invalidate the selection as previewed (the form carries the preview's digest); on to
+    the bulk page, where it can be undone, or back to `back` saying why not."""
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
         try:
@@ -134,19 +125,18 @@ def bulk_apply(slug: str) -> Response:
                 s,
                 campaign,
                 selection,
-                reason=request.form.get("bulk_reason", ""),
+                reason=reason,
                 actor=user().email,
                 digest=request.form.get("digest", ""),
                 note=request.form.get("note") or None,
             )
-            done = action.changed
+            changed = action.changed
         except bulk.BulkError as exc:
             s.rollback()
             flash(str(exc), "error")
-            query: dict[str, Any] = _query(selection)
-            return redirect(url_for("staff.bulk_page", slug=slug, **query))
+            return redirect(back)
     forget_stats(slug)
-    flash(i18n.translate("done.bulk", n=i18n.format_number(done)), "success")
+    flash(i18n.translate(done, n=i18n.format_number(changed)), "success")
     return redirect(url_for("staff.bulk_page", slug=slug))
 
 
