@@ -6,14 +6,30 @@ import argparse
 import os
 import platform
 
-from bench import dashboard, export, namecheck, review_queue, transcription, webhooks
+from bench import (
+    dashboard,
+    export,
+    namecheck,
+    packing,
+    review_queue,
+    transcription,
+    webhooks,
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "--only",
-        choices=["webhooks", "transcription", "export", "dashboard", "namecheck", "review"],
+        choices=[
+            "webhooks",
+            "transcription",
+            "export",
+            "dashboard",
+            "namecheck",
+            "review",
+            "packing",
+        ],
         default=None,
     )
     parser.add_argument(
@@ -41,6 +57,8 @@ def main() -> None:
         namecheck.run(tune_first=args.tune, fresh=args.fresh)
     if args.only in (None, "review"):
         review_queue.run()
+    if args.only in (None, "packing"):
+        packing.run()
 
 
 if __name__ == "__main__":
