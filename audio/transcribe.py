@@ -14,7 +14,7 @@ from faster_whisper.audio import decode_audio
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from petition.namecheck import Heard, HeardWord
-from petition.names import compression_ratio, strip_hallucinations
+from petition.names import compression_ratio, is_repetition_loop, strip_hallucinations
 
 # Tuned for 1-10 s of 8 kHz telephone audio holding a name. Narrowband speech scores a little
 # lower in Silero VAD than wideband speech, and a name cut away costs more than a cough let
@@ -140,12 +140,29 @@ class Transcriber:
         for i in clips.keys() - set(speaking):
             results[i] = _silent(clips[i], language)
         for pack in _packs(speaking, clips):
-            decoded = self._decode([clips[i] for i in pack], language)
-            for i, transcript in zip(pack, decoded, strict=True):
-                if transcript is None:  # the split was doubtful: once more, alone
-                    transcript = self._decode([clips[i]], language)[0]
-                results[i] = transcript or _silent(clips[i], language)
+            self._decode_into(pack, clips, language, results)
         return [r if r is not None else _silent(clips[i], language) for i, r in enumerate(results)]
+
+    def _decode_into(
+        self,
+        pack: list[int],
+        clips: dict[int, Clip],
+        language: str | None,
+        results: list[Transcript | Exception | None],
+    ) -> None:
+        """Decode a pack; the recordings whose split was doubtful go again in halves, down to
+        one at a time (a loop Whisper fell into spoils a whole window, rarely a half)."""
+        decoded = self._decode([clips[i] for i in pack], language)
+        doubtful = [i for i, transcript in zip(pack, decoded, strict=True) if transcript is None]
+        for i, transcript in zip(pack, decoded, strict=True):
+            if transcript is not None:
+                results[i] = transcript
+        if len(doubtful) == 1:
+            results[doubtful[0]] = self._decode([clips[doubtful[0]]], language)[0]
+        elif doubtful:
+            half = len(doubtful) // 2
+            self._decode_into(doubtful[:half], clips, language, results)
+            self._decode_into(doubtful[half:], clips, language, results)
 
     def _decode(self, clips: list[Clip], language: str | None) -> list[Transcript | None]:
         """One Whisper pass over clips laid end to end; None for a clip whose split is doubtful."""
@@ -205,6 +222,8 @@ class Transcriber:
                 )
                 if not kept[k] or kept[k][-1] is not segment:
                     kept[k].append(segment)
+        if len(clips) > 1 and is_repetition_loop(" ".join(seg.text for seg in segments)):
+            return [None] * len(clips)  # Whisper looped: nothing in this window can be trusted
         out: list[Transcript | None] = []
         for k, clip in enumerate(clips):
             heard_nothing = not words[k] and clip.speech_seconds >= MIN_PACKED_SPEECH

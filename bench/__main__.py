@@ -12,7 +12,9 @@ from bench import (
     namecheck,
     packing,
     review_queue,
+    surge,
     transcription,
+    webhook_floor,
     webhooks,
 )
 
@@ -29,6 +31,8 @@ def main() -> None:
             "namecheck",
             "review",
             "packing",
+            "floor",
+            "surge",
         ],
         default=None,
     )
@@ -41,6 +45,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--clients", type=int, default=1, help="concurrent webhook clients")
+    parser.add_argument("--surge-calls", type=int, default=2000, help="surge: calls to place")
+    parser.add_argument(
+        "--surge-seconds", type=float, default=300.0, help="surge: over how many seconds"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="surge: petition worker processes")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -59,6 +68,10 @@ def main() -> None:
         review_queue.run()
     if args.only in (None, "packing"):
         packing.run()
+    if args.only in (None, "floor"):
+        webhook_floor.run()
+    if args.only in (None, "surge"):
+        surge.run(calls=args.surge_calls, seconds=args.surge_seconds, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Forty-eight short calls (twelve per language, espeak-ng's default voices saying 
 ..." at 8 kHz) are transcribed by one worker in several ways, in the same run and in
 alternating rounds so that a noisy neighbour on the machine hurts each way alike:
 - one by one: a Whisper pass per recording (what a worker did before packing);
-- packed: each language's recordings laid end to end in 30-second windows (the worker today);
+- packed: as a worker packs them, up to PACK_SIZE recordings of one language laid end to end
+  in 30-second windows (and with up to 4 and up to 12);
 - packed with beam size 1 (greedy decoding);
 - packed without trimming the silence around each recording first (no VAD before packing);
 - faster-whisper's BatchedInferencePipeline, each recording its own chunk, batches of 8.
@@ -32,6 +33,7 @@ from audio.model import resolve_model
 from audio.synth import synthesize
 from audio.transcribe import PACK_GAP_SECONDS, SAMPLE_RATE, Transcriber
 from bench.namecheck import similarity
+from petition.config import Settings
 from petition.names import extract_name
 
 INTRODUCTIONS = {"nl": "Mijn naam is", "fr": "Je m'appelle", "de": "Ich heiße", "en": "My name is"}
@@ -46,6 +48,7 @@ NAMES = {
     "Michael Davies, Laura Thomas, Daniel Roberts, Emily Walker, Robert White, Sophie Green",
 }
 ROUNDS = 2
+PACK_SIZE = Settings.pack_size  # the workers' default
 
 Calls = list[tuple[str, str, Path]]  # language, name said, recording
 
@@ -78,12 +81,15 @@ def one_by_one(t: Transcriber, calls: Calls) -> list[str]:
     return [t.transcribe(wav, language).text for language, _, wav in calls]
 
 
-def packed(t: Transcriber, calls: Calls, trim: bool = True) -> list[str]:
+def packed(t: Transcriber, calls: Calls, trim: bool = True, size: int = PACK_SIZE) -> list[str]:
+    """As a worker does: packs of up to `size` waiting recordings of one language."""
     texts: dict[Path, str] = {}
     for language, group in _by_language(calls).items():
-        results = t.transcribe_pack([wav for _, _, wav in group], language, trim=trim)
-        for (_, _, wav), result in zip(group, results, strict=True):
-            texts[wav] = result.text if not isinstance(result, Exception) else ""
+        for start in range(0, len(group), size):
+            part = group[start : start + size]
+            results = t.transcribe_pack([wav for _, _, wav in part], language, trim=trim)
+            for (_, _, wav), result in zip(part, results, strict=True):
+                texts[wav] = result.text if not isinstance(result, Exception) else ""
     return [texts[wav] for _, _, wav in calls]
 
 
@@ -115,10 +121,9 @@ def batched_pipeline(t: Transcriber, calls: Calls) -> list[str]:
             batch_size=8,
         )
         segments = list(segments)
-        for (_, _, wav), chunk in zip(group, chunks, strict=True):
-            texts[wav] = "".join(
-                s.text for s in segments if chunk["start"] <= s.start < chunk["end"]
-            )
+        # One segment per chunk, in order (a chunk is shorter than a window).
+        for (_, _, wav), segment in zip(group, segments, strict=False):
+            texts[wav] = segment.text
     return [texts[wav] for _, _, wav in calls]
 
 
@@ -170,7 +175,9 @@ def run() -> None:
     t.transcribe(calls[0][2], calls[0][0])  # warm-up
     ways: dict[str, Callable[[Transcriber, Calls], list[str]]] = {
         "one by one": one_by_one,
-        "packed": packed,
+        f"packed, up to {PACK_SIZE}": packed,
+        "packed, up to 4": lambda t, calls: packed(t, calls, size=4),
+        "packed, up to 12": lambda t, calls: packed(t, calls, size=12),
         "packed, beam size 1": _greedy,
         "packed, no VAD before packing": packed_untrimmed,
         "BatchedInferencePipeline": batched_pipeline,
