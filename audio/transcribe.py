@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.vad import VadOptions
+from faster_whisper.audio import decode_audio
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from petition.namecheck import Heard, HeardWord
-from petition.names import strip_hallucinations
+from petition.names import compression_ratio, is_repetition_loop, strip_hallucinations
 
 # Tuned for 1-10 s of 8 kHz telephone audio holding a name. Narrowband speech scores a little
 # lower in Silero VAD than wideband speech, and a name cut away costs more than a cough let
@@ -30,6 +33,16 @@ VAD_OPTIONS = VadOptions(
 NO_SPEECH_PROB = 0.6
 LOW_AVG_LOGPROB = -1.0
 
+SAMPLE_RATE = 16_000  # what Whisper listens at; 8 kHz telephone audio is resampled
+# Whisper decodes 30-second windows: a pack of recordings fills one, with a margin.
+PACK_SECONDS = 28.0
+# Silence between two recordings in a pack: room for Whisper's word timings to be off a little
+# without a word landing in the wrong recording.
+PACK_GAP_SECONDS = 0.6
+# A recording with this much speech that got no word in a pack is transcribed again alone.
+MIN_PACKED_SPEECH = 0.3
+BEAM_SIZE = 5
+
 
 @dataclass(frozen=True)
 class Transcript(Heard):
@@ -37,6 +50,19 @@ class Transcript(Heard):
 
     language: str | None = None
     duration_seconds: float = 0.0  # length of the whole recording
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One recording ready for a pack: its speech (16 kHz), trimmed of the silence around it."""
+
+    audio: np.ndarray
+    speech_seconds: float  # speech the VAD found; 0 for silence
+    duration_seconds: float  # length of the whole recording
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio) / SAMPLE_RATE
 
 
 class Transcriber:
@@ -47,12 +73,13 @@ class Transcriber:
     does not fork).
     """
 
-    def __init__(self, model: str, cpu_threads: int = 0) -> None:
+    def __init__(self, model: str, cpu_threads: int = 0, beam_size: int = BEAM_SIZE) -> None:
         """Load model (a faster-whisper name or a local CTranslate2 directory), int8 on the CPU.
 
         cpu_threads=0 lets CTranslate2 pick (all cores).
         """
         self.model_name = model
+        self.beam_size = beam_size
         self._model = WhisperModel(
             model, device="cpu", compute_type="int8", cpu_threads=cpu_threads
         )
@@ -66,55 +93,192 @@ class Transcriber:
         watching"), are left out of the text and the confidence. So text can be empty while
         speech_seconds is not: someone spoke, but nothing usable was made of it.
         """
+        result = self.transcribe_pack([wav_path], language)[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def prepare(self, wav_path: Path, trim: bool = True) -> Clip:
+        """Decode a recording and keep its speech, from the VAD's first onset to its last end
+        (with trim=False, the whole recording as long as it has speech).
+
+        Raises on audio that cannot be read.
+        """
+        audio = decode_audio(str(wav_path), sampling_rate=SAMPLE_RATE)
+        spans = get_speech_timestamps(audio, VAD_OPTIONS, sampling_rate=SAMPLE_RATE)
+        speech = sum(span["end"] - span["start"] for span in spans) / SAMPLE_RATE
+        if not spans:
+            trimmed = audio[:0]
+        else:
+            trimmed = audio[spans[0]["start"] : spans[-1]["end"]] if trim else audio
+        return Clip(trimmed, round(speech, 3), round(len(audio) / SAMPLE_RATE, 3))
+
+    def transcribe_pack(
+        self, wav_paths: Sequence[Path], language: str | None, trim: bool = True
+    ) -> list[Transcript | Exception]:
+        """Transcribe several recordings of one language in as few Whisper windows as fit.
+
+        Whisper pays for a whole 30-second window whatever it hears, and a name lasts two or
+        three seconds. So the recordings' speech is laid end to end, with silence between,
+        into windows of up to PACK_SECONDS; each window is decoded once and its words go back
+        to their recording by their timestamps. A recording whose words cannot be told apart
+        from a neighbour's (a word across the silence between them), or that had speech but
+        got no words in the pack, is transcribed again on its own.
+
+        Returns one Transcript per path, in order, or the exception that made a recording
+        unreadable (the others are unaffected). trim=False keeps the silence around each
+        recording's speech (measured in bench/packing.py: trimming packs more per window).
+        """
+        results: list[Transcript | Exception | None] = [None] * len(wav_paths)
+        clips: dict[int, Clip] = {}
+        for i, path in enumerate(wav_paths):
+            try:
+                clips[i] = self.prepare(path, trim)
+            except Exception as exc:  # unreadable audio: this recording only
+                results[i] = exc
+        speaking = [i for i, clip in clips.items() if clip.seconds > 0]
+        for i in clips.keys() - set(speaking):
+            results[i] = _silent(clips[i], language)
+        for pack in _packs(speaking, clips):
+            self._decode_into(pack, clips, language, results)
+        return [r if r is not None else _silent(clips[i], language) for i, r in enumerate(results)]
+
+    def _decode_into(
+        self,
+        pack: list[int],
+        clips: dict[int, Clip],
+        language: str | None,
+        results: list[Transcript | Exception | None],
+    ) -> None:
+        """Decode a pack; the recordings whose split was doubtful go again in halves, down to
+        one at a time (a loop Whisper fell into spoils a whole window, rarely a half)."""
+        decoded = self._decode([clips[i] for i in pack], language)
+        doubtful = [i for i, transcript in zip(pack, decoded, strict=True) if transcript is None]
+        for i, transcript in zip(pack, decoded, strict=True):
+            if transcript is not None:
+                results[i] = transcript
+        if len(doubtful) == 1:
+            results[doubtful[0]] = self._decode([clips[doubtful[0]]], language)[0]
+        elif doubtful:
+            half = len(doubtful) // 2
+            self._decode_into(doubtful[:half], clips, language, results)
+            self._decode_into(doubtful[half:], clips, language, results)
+
+    def _decode(self, clips: list[Clip], language: str | None) -> list[Transcript | None]:
+        """One Whisper pass over clips laid end to end; None for a clip whose split is doubtful."""
+        gap = np.zeros(int(PACK_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
+        pieces: list[np.ndarray] = []
+        spans: list[tuple[float, float]] = []  # each clip's start and end in the pack, seconds
+        for clip in clips:
+            if pieces:
+                pieces.append(gap)
+            start = sum(len(p) for p in pieces) / SAMPLE_RATE
+            pieces.append(clip.audio)
+            spans.append((start, start + clip.seconds))
         with self._lock:
             segments, info = self._model.transcribe(
-                str(wav_path),
+                np.concatenate(pieces),
                 language=language,
-                beam_size=5,
+                beam_size=self.beam_size,
                 # No fallback to sampling at higher temperatures: on a short name it only adds
                 # seconds and randomness, rarely a better spelling; a low confidence says enough.
                 temperature=0.0,
                 # Each recording stands alone; earlier text would only invite repetition loops.
                 condition_on_previous_text=False,
-                vad_filter=True,
-                vad_parameters=VAD_OPTIONS,
-                # The name check weighs the probability of the name's own words.
+                # Word timings split a pack back into its recordings, and the name check weighs
+                # the probability of the name's own words.
                 word_timestamps=True,
             )
             # segments is a lazy generator: decoding happens here, inside the lock.
             segments = list(segments)
+        # Each clip owns the pack from the middle of the silence before it to the middle of the
+        # silence after it.
+        edges = [(a + b) / 2 for (_, a), (b, _) in zip(spans, spans[1:], strict=False)]
 
-        texts: list[str] = []
-        words: list[HeardWord] = []
-        kept = []
-        weighted_probability = 0.0
-        weight = 0.0
+        def owner(t: float) -> int:
+            return sum(t >= edge for edge in edges)
+
+        words: list[list[HeardWord]] = [[] for _ in clips]
+        said: list[list[str]] = [[] for _ in clips]  # as Whisper wrote them, leading spaces kept
+        kept: list[list[Any]] = [[] for _ in clips]
+        doubtful: set[int] = set()
         for segment in segments:
             if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_AVG_LOGPROB:
                 continue
-            text = strip_hallucinations(segment.text)
-            if not text:
-                continue
-            texts.append(text)
-            kept.append(segment)
-            words.extend(
-                HeardWord(
-                    w.word.strip(), round(w.probability, 4), round(w.start, 2), round(w.end, 2)
+            for w in segment.words or ():
+                first, last = owner(w.start), owner(w.end)
+                if first != last:
+                    doubtful.update((first, last))
+                k = owner((w.start + w.end) / 2)
+                offset = spans[k][0]
+                said[k].append(w.word)
+                words[k].append(
+                    HeardWord(
+                        w.word.strip(),
+                        round(float(w.probability), 4),
+                        round(max(w.start - offset, 0.0), 2),
+                        round(max(w.end - offset, 0.0), 2),
+                    )
                 )
-                for w in segment.words or ()
-            )
-            length = max(segment.end - segment.start, 0.01)
-            weighted_probability += math.exp(segment.avg_logprob) * length
-            weight += length
+                if not kept[k] or kept[k][-1] is not segment:
+                    kept[k].append(segment)
+        if len(clips) > 1 and is_repetition_loop(" ".join(seg.text for seg in segments)):
+            return [None] * len(clips)  # Whisper looped: nothing in this window can be trusted
+        out: list[Transcript | None] = []
+        for k, clip in enumerate(clips):
+            heard_nothing = not words[k] and clip.speech_seconds >= MIN_PACKED_SPEECH
+            if len(clips) > 1 and (k in doubtful or heard_nothing):
+                out.append(None)
+                continue
+            text = "".join(said[k])
+            out.append(_transcript(clip, text, words[k], kept[k], info.language or language))
+        return out
 
-        return Transcript(
-            text=" ".join(texts),
-            language=info.language or language,
-            speech_seconds=round(info.duration_after_vad, 3),
-            duration_seconds=round(info.duration, 3),
-            confidence=round(weighted_probability / weight, 3) if weight else 0.0,
-            words=tuple(words),
-            avg_logprob=min((seg.avg_logprob for seg in kept), default=None),
-            no_speech_prob=max((seg.no_speech_prob for seg in kept), default=None),
-            compression_ratio=max((seg.compression_ratio for seg in kept), default=None),
-        )
+
+def _packs(order: list[int], clips: dict[int, Clip]) -> list[list[int]]:
+    """Consecutive recordings grouped into windows of at most PACK_SECONDS of audio."""
+    packs: list[list[int]] = []
+    length = 0.0
+    for i in order:
+        need = clips[i].seconds + (PACK_GAP_SECONDS if packs and packs[-1] else 0.0)
+        if not packs or length + need > PACK_SECONDS:
+            packs.append([i])
+            length = clips[i].seconds
+        else:
+            packs[-1].append(i)
+            length += need
+    return packs
+
+
+def _transcript(
+    clip: Clip, said: str, words: list[HeardWord], segments: list[Any], language: str | None
+) -> Transcript:
+    """A recording's transcript from its own words, and the signals of the segments they came
+    from (a segment of a pack may hold a neighbour's words too: its figures are the weaker)."""
+    text = strip_hallucinations(said)
+    kept = words if text else []
+    return Transcript(
+        text=text,
+        language=language,
+        speech_seconds=clip.speech_seconds,
+        duration_seconds=clip.duration_seconds,
+        confidence=round(float(np.mean([w.probability for w in kept])), 3) if kept else 0.0,
+        words=tuple(kept),
+        avg_logprob=min((float(seg.avg_logprob) for seg in segments), default=None)
+        if kept
+        else None,
+        no_speech_prob=max((float(seg.no_speech_prob) for seg in segments), default=None)
+        if kept
+        else None,
+        compression_ratio=round(compression_ratio(text), 3) if kept else None,
+    )
+
+
+def _silent(clip: Clip, language: str | None) -> Transcript:
+    return Transcript(
+        text="",
+        language=language,
+        speech_seconds=clip.speech_seconds,
+        duration_seconds=clip.duration_seconds,
+        confidence=0.0,
+    )

@@ -11,8 +11,11 @@ from bench import (
     export,
     fingerprints,
     namecheck,
+    packing,
     review_queue,
+    surge,
     transcription,
+    webhook_floor,
     webhooks,
 )
 
@@ -28,6 +31,9 @@ def main() -> None:
             "dashboard",
             "namecheck",
             "review",
+            "packing",
+            "floor",
+            "surge",
             "fingerprints",
         ],
         default=None,
@@ -41,6 +47,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="simulated calls (5 webhooks each)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--clients", type=int, default=1, help="concurrent webhook clients")
+    parser.add_argument("--surge-calls", type=int, default=2000, help="surge: calls to place")
+    parser.add_argument(
+        "--surge-seconds", type=float, default=300.0, help="surge: over how many seconds"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="surge: petition worker processes")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -57,6 +68,12 @@ def main() -> None:
         namecheck.run(tune_first=args.tune, fresh=args.fresh)
     if args.only in (None, "review"):
         review_queue.run()
+    if args.only in (None, "packing"):
+        packing.run()
+    if args.only in (None, "floor"):
+        webhook_floor.run()
+    if args.only in (None, "surge"):
+        surge.run(calls=args.surge_calls, seconds=args.surge_seconds, workers=args.workers)
     if args.only in (None, "fingerprints"):
         fingerprints.run()
 

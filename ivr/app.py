@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from rq import Queue
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ivr.campaign_cache import CampaignCache
 from petition.config import Settings, embedded_redis_url, load_settings
 from petition.db import Database
 from workers.queue import connect, recordings_queue
@@ -17,10 +18,11 @@ from workers.queue import connect, recordings_queue
 
 @dataclass
 class Services:
-    """What request handlers share: settings, the database and the queue."""
+    """What request handlers share: settings, the database, the queue, the campaigns."""
 
     settings: Settings
     db: Database
+    campaigns: CampaignCache
     _queue: Queue | None = field(default=None)
 
     @property
@@ -56,7 +58,7 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     db = Database(settings.database_url)
-    app.extensions["petition"] = Services(settings=settings, db=db)
+    app.extensions["petition"] = Services(settings=settings, db=db, campaigns=CampaignCache(db))
 
     from ivr import api, health, observability, public, staff, webhooks
 

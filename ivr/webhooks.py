@@ -9,6 +9,7 @@ import logging
 import re
 from typing import Any
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.exceptions import HTTPException
@@ -19,9 +20,9 @@ from ivr import twiml
 from ivr.app import services
 from ivr.media import uploaded_prompt_path
 from ivr.security import signed_by_carrier
-from petition import calls
-from petition.errors import CampaignClosed, UnknownNumber
-from petition.models import Call, Campaign
+from petition import calls, integrity
+from petition.errors import UnknownNumber
+from petition.models import Call, Campaign, utcnow
 from petition.regions import parse_postcode
 from workers.queue import dispatch_after_commit
 
@@ -64,9 +65,15 @@ def call_and_campaign(s: Any) -> tuple[Call, Campaign]:
     call = calls.find_call(s, call_sid)
     if call is None or call.campaign_id is None:
         abort(400, "unknown call")
-    campaign = s.get(Campaign, call.campaign_id)
-    assert campaign is not None
-    return call, campaign
+    return call, campaign_of(call)
+
+
+def campaign_of(call: Call) -> Campaign:
+    assert call.campaign_id is not None
+    campaign = services().campaigns.by_id(call.campaign_id)
+    if campaign is None:
+        abort(400, "unknown campaign")
+    return campaign
 
 
 @bp.errorhandler(Exception)
@@ -85,24 +92,23 @@ def voice() -> Response:
     call_sid = field("CallSid", SID)
     assert call_sid is not None
     svc = services()
+    # Found in the process's cache: a new call costs one INSERT (see campaign_cache.py).
+    campaign = svc.campaigns.by_number(request.form.get("To"))
+    if campaign is None:
+        return xml(twiml.spoken_goodbye("unknown_number", FALLBACK_LANGUAGES))
+    if not campaign.is_open:
+        log.info("call to closed campaign %s", campaign.slug)
+        return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
     with svc.db.session() as s:
-        try:
-            start = calls.start_call(
-                s,
-                call_sid=call_sid,
-                dialled=request.form.get("To"),
-                caller=request.form.get("From"),
-                hash_key=svc.settings.phone_hash_key,
-                stir_verstat=request.form.get("StirVerstat"),
-            )
-        except UnknownNumber:
-            return xml(twiml.spoken_goodbye("unknown_number", FALLBACK_LANGUAGES))
-        except CampaignClosed as closed:
-            log.info("call to closed campaign %s", closed.campaign.slug)
-            campaign = closed.campaign
-            return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
-        campaign, call = start.campaign, start.call
-        if start.turned_away:
+        call = calls.start_call(
+            s,
+            call_sid=call_sid,
+            campaign=campaign,
+            caller=request.form.get("From"),
+            hash_key=svc.settings.phone_hash_key,
+            stir_verstat=request.form.get("StirVerstat"),
+        )
+        if integrity.too_many_calls(s, campaign, call):
             log.info("call turned away: the number's limit of calls is reached")
             languages = [call.language] if call.language else campaign.language_list
             return xml(twiml.spoken_goodbye("too_many_calls", languages, campaign))
@@ -160,14 +166,17 @@ def consent() -> Response:
         return xml(twiml.next_step(campaign, call))
 
 
-def _register_recording(s: so.Session) -> str | None:
-    """Store the recording named in this callback; returns its sid if it still needs queueing.
+def _register_recording(s: so.Session) -> tuple[str | None, Call | None]:
+    """Store the recording named in this callback; returns its sid if it still needs queueing
+    (and the call).
 
-    The caller commits, then hands the sid to `_dispatch`: the worker must find the row.
+    The recording is marked as queued in the same transaction; the caller commits, then hands
+    the sid to `_dispatch`: the worker must find the row, and if the queue cannot take the job,
+    `_dispatch` takes the mark back so the sweeper queues it.
     """
     recording_sid = field("RecordingSid", SID, required=False)
     if recording_sid is None:
-        return None
+        return None, None
     url = field("RecordingUrl")
     assert url is not None
     if not url.startswith(("https://", "http://")):
@@ -187,7 +196,10 @@ def _register_recording(s: so.Session) -> str | None:
         )
     except UnknownNumber:
         abort(400, "recording for an unknown number")
-    return recording_sid if arrival.recording.enqueued_at is None else None
+    if arrival.recording.enqueued_at is not None:
+        return None, arrival.call
+    arrival.recording.enqueued_at = utcnow()
+    return recording_sid, arrival.call
 
 
 def _dispatch(recording_sid: str | None) -> None:
@@ -201,8 +213,11 @@ def _dispatch(recording_sid: str | None) -> None:
 def recorded() -> Response:
     """The <Record> action: the caller has finished speaking."""
     with services().db.session() as s:
-        to_queue = _register_recording(s)
-        call, campaign = call_and_campaign(s)
+        to_queue, call = _register_recording(s)
+        if call is None:
+            call, campaign = call_and_campaign(s)
+        else:
+            campaign = campaign_of(call)
         body = twiml.thanks(campaign, call.language or campaign.language_list[0])
     _dispatch(to_queue)
     return xml(body)
@@ -214,7 +229,7 @@ def recording_status() -> Response:
     to_queue = None
     if request.form.get("RecordingStatus", "completed") == "completed":
         with services().db.session() as s:
-            to_queue = _register_recording(s)
+            to_queue, _ = _register_recording(s)
     _dispatch(to_queue)
     return Response(status=204)
 
@@ -238,7 +253,7 @@ def prompt_audio(slug: str, language: str, name: str) -> Any:
     if language not in LANGUAGES or not re.fullmatch(r"[a-z_]{1,40}", name):
         abort(404)
     with services().db.session() as s:
-        campaign = s.query(Campaign).filter_by(slug=slug).one_or_none()
+        campaign = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
         if campaign is not None:
             uploaded = uploaded_prompt_path(campaign, name, language)
             if uploaded.exists():

@@ -7,16 +7,15 @@ Callbacks arrive twice and in any order, so every function here is keyed on the 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-import sqlalchemy.exc
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
 
-from petition import integrity, phones
-from petition.errors import CampaignClosed, UnknownNumber
+from petition import phones
+from petition.errors import UnknownNumber
 from petition.models import (
     Call,
     Campaign,
@@ -42,87 +41,55 @@ def campaign_for_number(session: so.Session, dialled: str | None) -> Campaign | 
     )
 
 
-def _get_or_create(
-    session: so.Session, find: Callable[[], T | None], create: Callable[[], T]
-) -> tuple[T, bool]:
-    """Find a row or insert it; a concurrent insert of the same key wins and is returned."""
-    existing = find()
-    if existing is not None:
-        return existing, False
-    try:
-        with session.begin_nested():
-            row = create()
-            session.add(row)
-        return row, True
-    except sqlalchemy.exc.IntegrityError:
-        found = find()
-        if found is None:
-            raise
-        return found, False
+def _insert_new(session: so.Session, model: type[T], key: str, values: dict[str, Any]) -> T | None:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING the row: one round trip, no savepoint.
 
-
-@dataclass(frozen=True)
-class CallStart:
-    call: Call
-    campaign: Campaign
-    # The number called more often than the campaign's limit allows: a goodbye, no recording.
-    turned_away: bool = False
+    Returns the new row, or None when a row with this key exists (a callback arriving twice,
+    or two at once: the database lets exactly one insert win).
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]).returning(model)
+    )
+    row: T | None = session.scalars(statement).first()
+    return row
 
 
 def start_call(
     session: so.Session,
     *,
     call_sid: str,
-    dialled: str | None,
-    caller: str | None,
-    hash_key: str,
-    stir_verstat: str | None = None,
-) -> CallStart:
-    """Record an incoming call. Raises UnknownNumber or CampaignClosed.
-
-    `stir_verstat` is the carrier's STIR/SHAKEN verdict on the caller ID, kept on the call.
-    The answer is the same when the carrier posts the webhook twice.
-    """
-    campaign = campaign_for_number(session, dialled)
-    if campaign is None:
-        raise UnknownNumber(dialled or "")
-    if not campaign.is_open:
-        raise CampaignClosed(campaign)
-    call, _ = get_or_create_call(
-        session, call_sid=call_sid, campaign=campaign, caller=caller, hash_key=hash_key
-    )
-    if stir_verstat and call.stir_verstat is None:
-        call.stir_verstat = stir_verstat[:40]
-    session.flush()
-    return CallStart(
-        call=call, campaign=campaign, turned_away=integrity.too_many_calls(session, campaign, call)
-    )
-
-
-def get_or_create_call(
-    session: so.Session,
-    *,
-    call_sid: str,
     campaign: Campaign | None,
     caller: str | None,
     hash_key: str,
-) -> tuple[Call, bool]:
-    def create() -> Call:
-        who = phones.identify(caller, hash_key)
-        return Call(
-            call_sid=call_sid,
-            campaign_id=campaign.id if campaign else None,
-            caller_hash=who.hash,
-            caller_masked=who.masked,
-            caller_withheld=who.withheld,
-            caller_country=who.country,
-            caller_range=who.range,
-            language=campaign.language_list[0]
-            if campaign and len(campaign.language_list) == 1
-            else None,
-        )
+    stir_verstat: str | None = None,
+) -> Call:
+    """Record an incoming call; the carrier asking again gets the call as it is stored.
 
-    return _get_or_create(session, lambda: find_call(session, call_sid), create)
+    `stir_verstat` is the carrier's STIR/SHAKEN verdict on the caller ID, kept on the call.
+    """
+    who = phones.identify(caller, hash_key)
+    single = campaign is not None and len(campaign.language_list) == 1
+    call = _insert_new(
+        session,
+        Call,
+        "call_sid",
+        {
+            "call_sid": call_sid,
+            "campaign_id": campaign.id if campaign else None,
+            "caller_hash": who.hash,
+            "caller_masked": who.masked,
+            "caller_withheld": who.withheld,
+            "caller_country": who.country,
+            "caller_range": who.range,
+            "stir_verstat": stir_verstat[:40] if stir_verstat else None,
+            "language": campaign.language_list[0] if campaign and single else None,
+        },
+    )
+    if call is None:
+        call = find_call(session, call_sid)
+        assert call is not None  # the row that won the insert
+    return call
 
 
 def find_call(session: so.Session, call_sid: str) -> Call | None:
@@ -131,19 +98,18 @@ def find_call(session: so.Session, call_sid: str) -> Call | None:
 
 def update_call_status(
     session: so.Session, *, call_sid: str, status: str, duration: int | None
-) -> Call | None:
-    """Apply a call status callback. A late 'in-progress' never undoes a final status."""
-    call = find_call(session, call_sid)
-    if call is None:
-        return None
-    if call.status in FINAL_CALL_STATUSES and status not in FINAL_CALL_STATUSES:
-        return call
-    call.status = status
+) -> None:
+    """Apply a call status callback, in one statement. A late 'in-progress' never undoes a
+    final status."""
+    values: dict[str, Any] = {"status": status}
     if duration is not None:
-        call.duration_seconds = duration
-    if status in FINAL_CALL_STATUSES and call.ended_at is None:
-        call.ended_at = utcnow()
-    return call
+        values["duration_seconds"] = duration
+    statement = sa.update(Call).where(Call.call_sid == call_sid)
+    if status in FINAL_CALL_STATUSES:
+        values["ended_at"] = sa.func.coalesce(Call.ended_at, utcnow())
+    else:
+        statement = statement.where(Call.status.not_in(FINAL_CALL_STATUSES))
+    session.execute(statement.values(**values).execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -151,6 +117,7 @@ class RecordingArrival:
     recording: Recording
     signature: Signature
     created: bool
+    call: Call
 
 
 def register_recording(
@@ -171,7 +138,7 @@ def register_recording(
     """
     call = find_call(session, call_sid)
     if call is None:  # the voice webhook was never seen: make the call from this callback
-        call, _ = get_or_create_call(
+        call = start_call(
             session,
             call_sid=call_sid,
             campaign=campaign_for_number(session, dialled),
@@ -180,33 +147,21 @@ def register_recording(
         )
     if call.campaign_id is None:
         raise UnknownNumber(dialled or "")
-
-    def find_recording() -> Recording | None:
-        return session.scalar(sa.select(Recording).where(Recording.recording_sid == recording_sid))
-
-    recording, created = _get_or_create(
+    recording = _insert_new(
         session,
-        find_recording,
-        lambda: Recording(
-            recording_sid=recording_sid,
-            call_id=call.id,
-            campaign_id=call.campaign_id,
-            url=url,
-            carrier_duration=duration,
-        ),
+        Recording,
+        "recording_sid",
+        {
+            "recording_sid": recording_sid,
+            "call_id": call.id,
+            "campaign_id": call.campaign_id,
+            "url": url,
+            "carrier_duration": duration,
+        },
     )
-    if not recording.url and url:
-        recording.url = url
-    if recording.carrier_duration is None and duration is not None:
-        recording.carrier_duration = duration
-
-    def find_signature() -> Signature | None:
-        return session.scalar(sa.select(Signature).where(Signature.recording_id == recording.id))
-
-    signature, _ = _get_or_create(
-        session,
-        find_signature,
-        lambda: Signature(
+    if recording is not None:
+        # A new recording: its signature cannot exist yet (both are written in one transaction).
+        signature = Signature(
             public_id=new_public_id(),
             campaign_id=recording.campaign_id,
             call_id=call.id,
@@ -219,9 +174,21 @@ def register_recording(
             caller_country=call.caller_country,
             postcode=call.postcode,
             region=region_for_postcode(call.postcode).value,
-        ),
-    )
-    return RecordingArrival(recording=recording, signature=signature, created=created)
+        )
+        session.add(signature)
+        session.flush()  # the INSERT it needs anyway, now: callers read the new signature's id
+        return RecordingArrival(recording=recording, signature=signature, created=True, call=call)
+    recording = session.scalars(
+        sa.select(Recording).where(Recording.recording_sid == recording_sid)
+    ).one()
+    if not recording.url and url:
+        recording.url = url
+    if recording.carrier_duration is None and duration is not None:
+        recording.carrier_duration = duration
+    signature = session.scalars(
+        sa.select(Signature).where(Signature.recording_id == recording.id)
+    ).one()
+    return RecordingArrival(recording=recording, signature=signature, created=False, call=call)
 
 
 def new_public_id() -> str:

@@ -13,7 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from petition.models import Recording, RecordingStatus, utcnow
+from petition.models import Call, Recording, RecordingStatus, utcnow
 
 # A recording that failed this many times is left for an operator (see `last_error`).
 MAX_ATTEMPTS = 8
@@ -37,6 +37,46 @@ def claim(session: so.Session, recording_id: int, worker: str, lease_seconds: in
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_companions(
+    session: so.Session, recording: Recording, worker: str, lease_seconds: int, limit: int
+) -> list[Recording]:
+    """Claim up to `limit` more waiting recordings in the language of `recording`, oldest first,
+    to transcribe together with it (one Whisper window for several short names).
+
+    Each is claimed like a recording of its own; one another worker holds is passed over. A
+    recording whose call has no language is never packed: Whisper would guess one language for
+    the whole window.
+    """
+    language = recording.call.language
+    if limit <= 0 or language is None:
+        return []
+    now = utcnow()
+    candidates = session.scalars(
+        sa.select(Recording.id)
+        .join(Call, Call.id == Recording.call_id)
+        .where(
+            Recording.status == RecordingStatus.PENDING,
+            Recording.id != recording.id,
+            Recording.attempts < MAX_ATTEMPTS,
+            Call.language == language,
+            sa.or_(Recording.claimed_by.is_(None), Recording.claimed_until < now),
+        )
+        .order_by(Recording.id)
+        .limit(limit * 2)
+    ).all()
+    claimed: list[int] = []
+    for rid in candidates:
+        if len(claimed) == limit:
+            break
+        if claim(session, rid, worker, lease_seconds):
+            claimed.append(rid)
+    return list(
+        session.scalars(
+            sa.select(Recording).where(Recording.id.in_(claimed)).order_by(Recording.id)
+        )
+    )
 
 
 def release(recording: Recording, *, error: str | None = None, give_up: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -250,3 +251,31 @@ def test_stack_trace_never_reaches_the_caller(carrier: Carrier, app) -> None:  #
     root = twiml(carrier.post("/ivr/voice", call_params("CA18")))
     assert [el.tag for el in root][-1] == "Hangup"
     assert b"Traceback" not in ET.tostring(root)
+
+
+def test_a_campaign_closed_from_the_staff_pages_turns_new_calls_away_at_once(
+    carrier: Carrier, db: Database
+) -> None:
+    from tests.test_staff import csrf, signed_in
+
+    assert twiml(carrier.post("/ivr/voice", call_params("CA-open"))).find("Gather") is not None
+    signed_in(carrier.client, db, "admin")
+    token = csrf(carrier.client)
+    carrier.client.post("/staff/c/glenn/settings/open", data={"open": "0", "csrf_token": token})
+    root = twiml(carrier.post("/ivr/voice", call_params("CA-after-close")))
+    assert root.find("Gather") is None and [el.tag for el in root][-1] == "Hangup"
+
+
+def test_another_web_process_sees_a_closed_campaign_within_its_cache_second(
+    carrier: Carrier, db: Database
+) -> None:
+    from ivr.campaign_cache import CAMPAIGN_CACHE_SECONDS
+
+    assert twiml(carrier.post("/ivr/voice", call_params("CA-before"))).find("Gather") is not None
+    with db.session() as s:  # closed by another process (the CLI, another web host)
+        campaign = s.scalar(sa.select(Campaign))
+        assert campaign is not None
+        campaign.is_open = False
+    time.sleep(CAMPAIGN_CACHE_SECONDS + 0.1)
+    root = twiml(carrier.post("/ivr/voice", call_params("CA-later")))
+    assert root.find("Gather") is None and [el.tag for el in root][-1] == "Hangup"

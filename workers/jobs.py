@@ -1,4 +1,5 @@
-"""RQ jobs: thin functions that fetch, fingerprint, transcribe and hand the result to the domain."""
+"""RQ jobs: thin functions that fetch, fingerprint, transcribe and hand the result to the
+domain."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 import sqlalchemy as sa
 
 from petition import fingerprint, logs, replays, work
-from petition.counting import decide
+from petition.counting import Heard, decide
 from petition.models import Recording, RecordingStatus, Signature, utcnow
 from workers import context
 from workers.fetch import DownloadFailed, HostNotAllowed, download, media_url
@@ -26,11 +28,29 @@ def worker_identity() -> str:
 
 
 def process_recording(recording_sid: str) -> str:
-    """Fetch, store, transcribe and count one recording. Safe to run twice."""
+    """Fetch, store, transcribe and count one recording, and with it up to PACK_SIZE - 1 other
+    waiting recordings of the same language in one Whisper pass. Safe to run twice."""
     with logs.context(recording_sid=recording_sid):
         outcome = _process(recording_sid)
         log.info("recording: %s", outcome)
         return outcome
+
+
+@dataclass
+class _Item:
+    """A claimed recording on its way through the job."""
+
+    rec_id: int
+    recording_sid: str
+    url: str
+    campaign_id: int
+    path: Path | None
+    outcome: str = ""
+    failed: Exception | None = None  # a download or a transcription that failed: retried later
+
+
+class RecordingFailed(RuntimeError):
+    """The job's own recording could not be fetched or read; RQ retries the job."""
 
 
 def _process(recording_sid: str) -> str:
@@ -50,52 +70,116 @@ def _process(recording_sid: str) -> str:
         if not work.claim(s, rec.id, me, settings.job_lease_seconds):
             return "held by another worker"
         s.refresh(rec)
-        rec.attempts += 1
-        rec.stage = "fetching"
         language = rec.call.language
-        path = Path(rec.storage_path) if rec.storage_path else None
-        url, campaign_id, rec_id = rec.url, rec.campaign_id, rec.id
-        fingerprinted = rec.fingerprint is not None
+        # Every recording of the pack is claimed before any work starts on it.
+        batch = [rec] + work.claim_companions(
+            s, rec, me, settings.job_lease_seconds, settings.pack_size - 1
+        )
+        items = []
+        for r in batch:
+            r.attempts += 1
+            r.stage = "fetching"
+            path = Path(r.storage_path) if r.storage_path else None
+            items.append(_Item(r.id, r.recording_sid, r.url, r.campaign_id, path))
 
-    if path is None or not path.exists():
-        dest = settings.recordings_dir / str(campaign_id) / f"{recording_sid}.wav"
-        try:
-            got = download(
-                media_url(url),
-                dest,
-                allowed_hosts=settings.recording_hosts,
-                auth=(settings.twilio_account_sid, settings.twilio_auth_token),
-                backoff=settings.fetch_backoff,
-            )
-        except HostNotAllowed as exc:
-            _give_up(rec_id, str(exc))
-            log.error("refused: %s", exc)
-            return "refused"
-        except DownloadFailed as exc:
-            _release(rec_id, str(exc))
-            raise
-        path = got.path
-        with db.session() as s:
-            rec = s.get_one(Recording, rec_id)
-            rec.storage_path, rec.sha256, rec.size_bytes = str(got.path), got.sha256, got.size
-            rec.stage = "transcribing"
-
-    if not fingerprinted and not _fingerprint(rec_id, path, me):
-        return "lost the claim while fingerprinting"
-
+    own = items[0]
+    for item in items:
+        with logs.context(recording_sid=item.recording_sid):
+            _fetch(item)
+            if item.failed is None and not item.outcome:
+                _fingerprint(item, me)
+    ready = [item for item in items if item.failed is None and not item.outcome]
     started = time.perf_counter()
-    try:
-        transcript = ctx.transcriber.transcribe(path, language)
-        TRANSCRIPTION_SECONDS.observe(time.perf_counter() - started)
-    except Exception as exc:  # e.g. unreadable audio: free the claim so a retry can take it
-        _release(rec_id, f"transcription failed: {exc!r}")
-        raise
+    transcripts = ctx.transcriber.transcribe_pack(
+        [item.path for item in ready if item.path is not None], language
+    )
+    if ready:
+        per_recording = (time.perf_counter() - started) / len(ready)
+    for item, transcript in zip(ready, transcripts, strict=True):
+        with logs.context(recording_sid=item.recording_sid):
+            if isinstance(transcript, Exception):  # unreadable audio: free it for a retry
+                item.failed = transcript
+                _release(item.rec_id, f"transcription failed: {transcript!r}")
+                continue
+            TRANSCRIPTION_SECONDS.observe(per_recording)
+            item.outcome = _decide(item, transcript, me)
+            if settings.delete_at_carrier and item.outcome not in ("", LOST_CLAIM):
+                _delete_at_carrier(
+                    item.url, settings.twilio_account_sid, settings.twilio_auth_token
+                )
+    if own.failed is not None:
+        raise RecordingFailed(str(own.failed)) from own.failed
+    packed = f" (in a pack of {len(items)})" if len(items) > 1 else ""
+    return own.outcome + packed
 
+
+LOST_CLAIM = "lost the claim while transcribing"
+
+
+def _fetch(item: _Item) -> None:
+    """Download the recording unless it is stored already; a failure frees it for a retry."""
+    if item.path is not None and item.path.exists():
+        return
+    settings, db = context.current().settings, context.current().db
+    dest = settings.recordings_dir / str(item.campaign_id) / f"{item.recording_sid}.wav"
+    try:
+        got = download(
+            media_url(item.url),
+            dest,
+            allowed_hosts=settings.recording_hosts,
+            auth=(settings.twilio_account_sid, settings.twilio_auth_token),
+            backoff=settings.fetch_backoff,
+        )
+    except HostNotAllowed as exc:
+        _give_up(item.rec_id, str(exc))
+        log.error("refused: %s", exc)
+        item.outcome = "refused"
+        return
+    except DownloadFailed as exc:
+        _release(item.rec_id, str(exc))
+        item.failed = exc
+        return
+    item.path = got.path
     with db.session() as s:
-        rec = s.get_one(Recording, rec_id)
+        rec = s.get_one(Recording, item.rec_id)
+        rec.storage_path, rec.sha256, rec.size_bytes = str(got.path), got.sha256, got.size
+        rec.stage = "transcribing"
+
+
+def _fingerprint(item: _Item, me: str) -> None:
+    """Fingerprint the stored recording and index it, in its own commit, before the decision:
+    of two twins decided at the same moment, each then finds the other."""
+    db = context.current().db
+    with db.session() as s:
+        done = s.scalar(
+            sa.select(Recording.fingerprint.is_not(None)).where(Recording.id == item.rec_id)
+        )
+    if done or item.path is None:
+        return
+    try:
+        made = fingerprint.fingerprint_file(item.path)
+    except fingerprint.FingerprintError as exc:
+        # Audio we cannot read is still transcribed; it just cannot be matched with others.
+        log.warning("no fingerprint: %s", exc)
+        return
+    except Exception as exc:  # free the claim so a retry can take it
+        _release(item.rec_id, f"fingerprint failed: {exc!r}")
+        item.failed = exc
+        return
+    with db.session() as s:
+        rec = s.get_one(Recording, item.rec_id)
         if rec.claimed_by != me:
-            return "lost the claim while transcribing"
-        signature = s.scalar(sa.select(Signature).where(Signature.recording_id == rec_id))
+            item.outcome = LOST_CLAIM
+            return
+        replays.store(s, rec, made)
+
+
+def _decide(item: _Item, transcript: Heard, me: str) -> str:
+    with context.current().db.session() as s:
+        rec = s.get_one(Recording, item.rec_id)
+        if rec.claimed_by != me:
+            return LOST_CLAIM
+        signature = s.scalar(sa.select(Signature).where(Signature.recording_id == rec.id))
         assert signature is not None
         decide(s, signature, transcript, actor="worker")
         rec.status = RecordingStatus.DONE
@@ -106,32 +190,7 @@ def _process(recording_sid: str) -> str:
         outcome = f"{signature.state}" + (f" ({signature.reason})" if signature.reason else "")
         state = signature.state
     RECORDINGS_DECIDED.labels(state=state).inc()
-
-    if settings.delete_at_carrier:
-        _delete_at_carrier(url, settings.twilio_account_sid, settings.twilio_auth_token)
     return outcome
-
-
-def _fingerprint(rec_id: int, path: Path, me: str) -> bool:
-    """Fingerprint the stored recording and index it, in its own commit, before the decision:
-    of two twins decided at the same moment, each then finds the other. False when the claim
-    was lost meanwhile."""
-    try:
-        made: fingerprint.Print | None = fingerprint.fingerprint_file(path)
-    except fingerprint.FingerprintError as exc:
-        # Audio we cannot read is still transcribed; it just cannot be matched with others.
-        log.warning("no fingerprint: %s", exc)
-        made = None
-    except Exception as exc:  # free the claim so a retry can take it
-        _release(rec_id, f"fingerprint failed: {exc!r}")
-        raise
-    with context.current().db.session() as s:
-        rec = s.get_one(Recording, rec_id)
-        if rec.claimed_by != me:
-            return False
-        if made is not None:
-            replays.store(s, rec, made)
-    return True
 
 
 def _give_up(rec_id: int, error: str) -> None:

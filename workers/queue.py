@@ -69,18 +69,22 @@ def enqueue(queue: Queue, recording_sid: str, *, replace: bool = False) -> bool:
 
 
 def dispatch_after_commit(db: Database, queue: Queue, recording_sid: str) -> bool:
-    """Called by a webhook after its commit. If Redis is down, the sweeper catches up later."""
+    """Called by a webhook after its commit, which marked the recording as queued.
+
+    If Redis is down the mark is taken back, so the sweeper queues the recording as soon as it
+    can (and if even that fails, the sweeper finds a marked recording without a job later).
+    """
     try:
         enqueue(queue, recording_sid)
     except redis.RedisError as exc:
         log.warning("queue unreachable, %s waits for the sweeper: %s", recording_sid, exc)
+        with db.session() as s:
+            s.execute(
+                sa.update(Recording)
+                .where(Recording.recording_sid == recording_sid)
+                .values(enqueued_at=None)
+            )
         return False
-    with db.session() as s:
-        s.execute(
-            sa.update(Recording)
-            .where(Recording.recording_sid == recording_sid)
-            .values(enqueued_at=utcnow())
-        )
     return True
 
 

@@ -121,6 +121,15 @@ def security_headers(resp: Response) -> Response:
     return resp
 
 
+@bp.after_request
+def forget_campaigns_after_a_change(resp: Response) -> Response:
+    """A campaign changed here (closed, languages, texts): new calls to this process see it at
+    once; other processes within the campaign cache's second."""
+    if request.method == "POST" and resp.status_code < 400:
+        services().campaigns.clear()
+    return resp
+
+
 @bp.errorhandler(HTTPException)
 def error_page(exc: HTTPException) -> Any:
     code = exc.code or 500

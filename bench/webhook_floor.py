@@ -1,0 +1,208 @@
+"""/ivr/voice for new calls: the product against a bare Flask + twilio app, side by side.
+
+    python -m bench --only floor
+
+Both run under `gunicorn -w 2 -k gthread --threads 4` on this machine; the product on
+PostgreSQL and Redis. The same load tool (wrk, from Debian), the same connections and the same
+signed requests, each for a new call (a CallSid never seen): requests per second and p99 for
+both, in alternating rounds, and the product's share of the floor. The bare app
+(bench/bare_voice.py) checks the signature and answers TwiML, nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+import redis
+from twilio.request_validator import RequestValidator
+
+from petition.db import Database
+from petition.models import Campaign, CampaignNumber
+
+ADMIN_PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+TOKEN = "bench-auth-token"  # noqa: S105 (a throwaway token for a local benchmark)
+NUMBER = "+3220000001"
+REQUESTS = 120_000  # distinct new calls: a quarter for each wrk thread in each round
+CONNECTIONS = 16
+SECONDS = 10
+ROUNDS = 2
+
+LUA = """
+-- Each thread of each round takes its own quarter of the signed requests: every call is new.
+local threads = 0
+setup = function(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+local requests = {}
+local n = 0
+local first = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local sig, body = line:match("([^\\t]+)\\t(.*)")
+    n = n + 1
+    requests[n] = {sig = sig, body = body}
+  end
+  first = ((tonumber(args[2]) - 1) * 2 + tid) * math.floor(n / 4)
+end
+local i = 0
+request = function()
+  local r = requests[(first + i) % n + 1]
+  i = i + 1
+  return wrk.format("POST", "/ivr/voice", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["X-Twilio-Signature"] = r.sig,
+  }, r.body)
+end
+local bad = 0
+response = function(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %.3f %.3f %d\\n", summary.requests,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _requests_file(path: Path, base_url: str) -> None:
+    """Signed form bodies for REQUESTS new calls, one per line: signature, tab, body."""
+    validator = RequestValidator(TOKEN)
+    with path.open("w") as out:
+        for i in range(REQUESTS):
+            params = {
+                "AccountSid": "AC" + "0" * 32,
+                "CallSid": f"CA{secrets.token_hex(16)}",
+                "From": f"+32470{i:06d}",
+                "To": NUMBER,
+                "CallStatus": "ringing",
+                "Direction": "inbound",
+            }
+            signature = validator.compute_signature(base_url + "/ivr/voice", params)
+            out.write(f"{signature}\t{urlencode(params)}\n")
+
+
+def _serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    proc = subprocess.Popen(
+        [gunicorn, "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}", app],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.1)
+    raise SystemExit(f"gunicorn for {app} did not start")
+
+
+def _load(port: int, script: Path, requests_file: Path, seed: int) -> tuple[float, float, float]:
+    """requests/s, p50 ms, p99 ms from one wrk run."""
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-s", str(script),
+         f"http://127.0.0.1:{port}/ivr/voice", "--", str(requests_file), str(seed)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) (\d+)", out)
+    assert found is not None, out
+    requests, p50, p99, errors = found.groups()
+    if int(errors):
+        raise SystemExit(f"{errors} failed requests:\n{out}")
+    return int(requests) / SECONDS, float(p50), float(p99)
+
+
+def run() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (./dev bench installs it)")
+    tmp = Path(tempfile.mkdtemp(prefix="petition-bench-floor-"))
+    name = f"petition_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    database_url = ADMIN_PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    db = Database(database_url)
+    db.migrate()
+    with db.session() as s:
+        s.add(
+            Campaign(
+                slug="bench",
+                title="Bench",
+                languages="nl,fr",
+                numbers=[CampaignNumber(number=NUMBER)],
+            )
+        )
+    db.engine.dispose()
+    ports = {"product": _free_port(), "bare": _free_port()}
+    apps = {"product": "ivr.app:create_app()", "bare": "bench.bare_voice:app"}
+    script = tmp / "signed.lua"
+    script.write_text(LUA)
+    files = {}
+    for which, port in ports.items():
+        files[which] = tmp / f"{which}.txt"
+        _requests_file(files[which], f"http://127.0.0.1:{port}")
+    servers = {}
+    results: dict[str, list[tuple[float, float, float]]] = {which: [] for which in apps}
+    try:
+        for which, app in apps.items():
+            env = {
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "REDIS_URL": REDIS_URL,
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports[which]}",
+                "TWILIO_AUTH_TOKEN": TOKEN,
+                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                "DATA_DIR": str(tmp / "data"),
+                "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            }
+            servers[which] = _serve(app, ports[which], env)
+        for round_ in range(ROUNDS):
+            for which in apps:
+                results[which].append(_load(ports[which], script, files[which], round_ + 1))
+    finally:
+        for proc in servers.values():
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(20)
+        with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(
+        f"\n/ivr/voice, new calls: gunicorn -w 2 -k gthread --threads 4, wrk {CONNECTIONS} "
+        f"connections, {SECONDS} s x {ROUNDS} rounds each (median), PostgreSQL"
+    )
+    summary = {}
+    for which in apps:
+        rps = statistics.median(r[0] for r in results[which])
+        p50 = statistics.median(r[1] for r in results[which])
+        p99 = statistics.median(r[2] for r in results[which])
+        summary[which] = (rps, p99)
+        print(f"  {which:8} {rps:7.0f} requests/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
+    (rps, p99), (floor_rps, floor_p99) = summary["product"], summary["bare"]
+    print(
+        f"  product / bare: {100 * rps / floor_rps:.0f} % of the throughput, "
+        f"p99 x{p99 / floor_p99:.1f}"
+    )
