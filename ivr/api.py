@@ -7,8 +7,8 @@ import io
 import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, jsonify
 
-from ivr.app import services
 from ivr.security import bearer_token
+from ivr.services import services
 from petition import campaigns
 from petition.export import counted_rows, write_csv
 from petition.models import Campaign

@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
-from rq import Queue
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from petition.config import Settings, embedded_redis_url, load_settings
+from ivr.services import Services
+from petition.config import Settings, load_settings
 from petition.db import Database
-from workers.queue import connect
-
-
-@dataclass
-class Services:
-    """What request handlers share: settings, the database and the queue."""
-
-    settings: Settings
-    db: Database
-    _queue: Queue | None = field(default=None)
-
-    @property
-    def redis_url(self) -> str:
-        return self.settings.redis_url or embedded_redis_url(self.settings.data_dir)
-
-    @property
-    def queue(self) -> Queue:
-        if self._queue is None:
-            self._queue = Queue(self.settings.queue_name, connection=connect(self.redis_url))
-        return self._queue
-
-
-def services() -> Services:
-    svc: Services = current_app.extensions["petition"]
-    return svc
 
 
 def create_app(

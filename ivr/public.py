@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify
 
-from ivr.app import services
+from ivr.services import services
 from petition.models import Campaign, utcnow
 from petition.stats import campaign_rule, counted_tally
 from petition.thresholds import progress

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import abort, g, request
 from twilio.request_validator import RequestValidator
 
-from ivr.app import services
+from ivr.services import services
 from petition.models import ApiToken, User, utcnow
 from petition.users import ROLE_RANK, hash_token
 

@@ -16,9 +16,9 @@ from werkzeug.exceptions import HTTPException
 from audio.prompt_texts import LANGUAGES
 from audio.prompts import default_prompt_path
 from ivr import twiml
-from ivr.app import services
 from ivr.media import uploaded_prompt_path
 from ivr.security import signed_by_carrier
+from ivr.services import services
 from petition import calls
 from petition.errors import CampaignClosed, UnknownNumber
 from petition.models import Call, Campaign

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers.response import Response
 
-from ivr.app import services
+from ivr.services import services
 from ivr.staff import i18n
 from ivr.staff.auth import bp, user
 from petition import users

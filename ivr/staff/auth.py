@@ -29,7 +29,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response
 
-from ivr.app import services
+from ivr.services import services
 from ivr.staff import i18n
 from ivr.staff.ratelimit import LoginLimiter
 from petition import campaigns, users

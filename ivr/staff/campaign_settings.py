@@ -15,8 +15,8 @@ from werkzeug.wrappers.response import Response
 
 from audio.prompt_texts import LANGUAGES as CALL_LANGUAGES
 from audio.prompt_texts import prompt_text
-from ivr.app import services
 from ivr.media import uploaded_prompt_path
+from ivr.services import services
 from ivr.staff import i18n
 from ivr.staff.auth import UPLOAD_MAX_BYTES, bp, campaign_or_404, requires, user
 from ivr.staff.greeting_audio import MAX_SECONDS, AudioRejected, convert_greeting

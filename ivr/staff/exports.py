@@ -12,7 +12,7 @@ from typing import IO
 import sqlalchemy.orm as so
 from flask import Response, render_template, send_file
 
-from ivr.app import services
+from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires
 from petition.export import counted_rows, write_csv, write_json
 from petition.manifest import write_export

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Response, jsonify, render_template
 from markupsafe import Markup
 
-from ivr.app import services
+from ivr.services import services
 from ivr.staff import charts, i18n, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health

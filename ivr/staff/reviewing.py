@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
 from werkzeug.wrappers.response import Response
 
-from ivr.app import services
+from ivr.services import services
 from ivr.staff import i18n
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats

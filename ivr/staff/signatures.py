@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import render_template, request
 
-from ivr.app import services
+from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404
 from petition.models import Signature, SignatureState
 from petition.names import normalize_name
