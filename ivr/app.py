@@ -32,7 +32,9 @@ def create_app(
     db = Database(settings.database_url)
     app.extensions["petition"] = Services(settings=settings, db=db)
 
-    from ivr import api, health, public, staff, webhooks
+    from ivr import api, health, i18n, public, staff, webhooks
+
+    i18n.init_app(app)
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from petition import phones
+from petition import campaigns, phones
 from petition.errors import CampaignClosed, UnknownNumber
 from petition.models import (
     Call,
@@ -74,7 +74,7 @@ def start_call(
     campaign = campaign_for_number(session, dialled)
     if campaign is None:
         raise UnknownNumber(dialled or "")
-    if not campaign.is_open:
+    if not campaigns.takes_calls(campaign):
         raise CampaignClosed(campaign)
     call, _ = get_or_create_call(
         session, call_sid=call_sid, campaign=campaign, caller=caller, hash_key=hash_key

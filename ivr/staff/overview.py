@@ -9,8 +9,11 @@ import sqlalchemy as sa
 from flask import Response, jsonify, render_template
 from markupsafe import Markup
 
+from ivr import i18n
+from ivr.i18n import gettext, ngettext, num
+from ivr.labels import label
 from ivr.services import services
-from ivr.staff import charts, i18n, series
+from ivr.staff import charts, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
 from petition import sampling
@@ -124,7 +127,7 @@ def overview(slug: str) -> str:
         health = pipeline_health(s, services().queue, campaign.id, now)
         estimate = sampling.latest_estimate(s, campaign.id)
     lang = i18n.current_language()
-    drawn = {name: _chart(name, data[name], lang) for name in data}
+    drawn = {name: _chart(name, data[name]) for name in data}
     regions = {r.value: region_label(r, lang) for r in Region}
     return render_template(
         "staff/overview.html",
@@ -155,7 +158,7 @@ def _languages_seen(data: dict[str, series.Series]) -> list[str]:
     return [lang for lang in charts.LANGUAGE_ORDER if lang in seen]
 
 
-def _chart(name: str, data: series.Series, lang: str) -> Markup:
+def _chart(name: str, data: series.Series) -> Markup:
     hourly = name.endswith("_hour")
 
     def tick(i: int, bucket: str) -> str | None:
@@ -173,21 +176,21 @@ def _chart(name: str, data: series.Series, lang: str) -> Markup:
 
     return charts.stacked_bars(
         data,
-        title=i18n.translate(f"chart.{name}", lang),
+        title=label("chart", name),
         tick=tick,
         describe=describe,
-        language_name=lambda code: i18n.translate(f"lang.{code}", lang),
-        format_number=lambda n: i18n.format_number(n, lang),
+        language_name=lambda code: label("lang", code),
+        format_number=num,
     )
 
 
 def _age(seconds: float | None) -> str:
     if seconds is None:
-        return i18n.translate("health.none")
+        return gettext("none")
     if seconds < 120:
-        return i18n.translate("age.s", n=int(seconds))
+        return gettext("%(n)s s", n=int(seconds))
     if seconds < 2 * 3600:
-        return i18n.translate("age.min", n=int(seconds // 60))
+        return gettext("%(n)s min", n=int(seconds // 60))
     if seconds < 2 * 86400:
-        return i18n.translate("age.h", n=int(seconds // 3600))
-    return i18n.translate("age.d", n=int(seconds // 86400))
+        return gettext("%(n)s h", n=int(seconds // 3600))
+    return ngettext("%(num)s day", "%(num)s days", int(seconds // 86400))
