@@ -107,9 +107,13 @@ def main(verbose: bool) -> None:
 
 @main.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
-    _db(_settings())
-    click.echo("database is up to date")
+    """Create the database or bring its schema up to date."""
+    settings = _settings()
+    _db(settings)
+    click.echo(f"database is up to date: {safe_url(settings.database_url)}")
+    written = remember(settings, dict(os.environ))
+    if written:
+        click.echo(f"recorded in {written}: every `petition` command now finds this data")
 
 
 @main.command()

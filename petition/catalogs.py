@@ -23,7 +23,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
-from petition.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+from petition.i18n import DOMAIN, LANGUAGE_NAMES, LANGUAGES, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("ivr", "petition", "workers", "audio")
@@ -36,9 +36,21 @@ TRANSLATED = tuple(lang for lang in LANGUAGES if lang != "en")  # English is the
 HEADER = "Voice-line petition: staff pages, public page, export and domain texts"
 
 
+def _catalog(**values: object) -> Catalog:
+    return Catalog(
+        project="voice-petition",
+        version="1",
+        copyright_holder="the voice-petition project",
+        msgid_bugs_address="",
+        header_comment=f"# {HEADER}",
+        fuzzy=False,
+        **values,  # type: ignore[arg-type]
+    )
+
+
 def extract() -> Catalog:
     """Every marked text of the code and the templates, as a template catalog."""
-    template = Catalog(project="voice-petition", header_comment=f"# {HEADER}")
+    template = _catalog()
     for folder in SOURCES:
         found = extract_from_dir(
             ROOT / folder,
@@ -62,21 +74,46 @@ def read_catalog(language: str) -> Catalog:
         return read_po(fh, locale=language)
 
 
+def _same_date(template: Catalog, path: Path) -> None:
+    """Keep the template's date while its texts stay the same: no churn in the files."""
+    if not path.exists():
+        return
+    with open(path, "rb") as fh:
+        before = read_po(fh)
+    if {(m.id, m.context) for m in before} == {(m.id, m.context) for m in template}:
+        template.creation_date = before.creation_date
+
+
+def _write(path: Path, catalog: Catalog) -> None:
+    # Files without line numbers: moving code does not touch the catalogs.
+    with open(path, "wb") as fh:
+        write_po(
+            fh, catalog, width=100, sort_output=True, ignore_obsolete=True, include_lineno=False
+        )
+
+
 def update() -> None:
     template = extract()
-    with open(LOCALE_DIR / f"{DOMAIN}.pot", "wb") as fh:
-        write_po(fh, template, width=100, omit_header=False, sort_output=True)
+    pot = LOCALE_DIR / f"{DOMAIN}.pot"
+    _same_date(template, pot)
+    _write(pot, template)
     for language in TRANSLATED:
         path = po_path(language)
         if path.exists():
             catalog = read_catalog(language)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            catalog = Catalog(locale=language, project="voice-petition")
+            catalog = _catalog(locale=language)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
-        with open(path, "wb") as fh:
-            write_po(fh, catalog, width=100, sort_output=True, ignore_obsolete=True)
+        catalog.fuzzy = False
+        catalog.project, catalog.version = "voice-petition", "1"
+        catalog.msgid_bugs_address = ""
+        catalog.header_comment = f"# {HEADER}"
+        catalog.last_translator = "the voice-petition project"
+        catalog.language_team = LANGUAGE_NAMES[language]
+        catalog.revision_date = catalog.creation_date
+        _write(path, catalog)
         with open(path.with_suffix(".mo"), "wb") as fh:
             write_mo(fh, catalog)
 
@@ -86,6 +123,15 @@ def _translated(message: object) -> bool:
     if isinstance(string, tuple | list):
         return all(string)
     return bool(string)
+
+
+def _entries(catalog: Catalog) -> dict[tuple[object, object], object]:
+    """A compiled catalog's messages, comparable: {(id, context): translation}."""
+
+    def plain(value: object) -> object:
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {(plain(m.id), m.context): plain(m.string) for m in catalog if m.id}
 
 
 def problems(languages: Iterable[str] = TRANSLATED) -> list[str]:
@@ -112,10 +158,9 @@ def problems(languages: Iterable[str] = TRANSLATED) -> list[str]:
             found.append(f"{language}: {mo_path.name} is missing")
             continue
         with open(mo_path, "rb") as fh:
-            current = {(m.id, m.context): m.string for m in read_mo(fh) if m.id}
+            current = _entries(read_mo(fh))
         compiled.seek(0)
-        expected = {(m.id, m.context): m.string for m in read_mo(compiled) if m.id}
-        if current != expected:
+        if current != _entries(read_mo(compiled)):
             found.append(f"{language}: {mo_path.name} is older than its .po (run update)")
     return found
 

@@ -234,7 +234,7 @@ def _new_document(campaign: Campaign, facts: ReportFacts, loc: Localizer) -> FPD
             raise ReportError(f"font {path} is missing: install Debian's fonts-dejavu-core")
         pdf.add_font(family, style, str(path))
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(True, margin=20)
+    pdf.set_auto_page_break(True, margin=17)  # just above the footer rule
     stamp = facts.last or campaign.opened_at or datetime(2000, 1, 1)
     pdf.set_creation_date(stamp.replace(tzinfo=UTC))
     pdf.set_title(loc.gettext("Petition: %(title)s", title=campaign.title))
@@ -284,7 +284,7 @@ def _cover(
     if made_by:
         pdf.multi_cell(0, 5, made_by, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*INK)
-    pdf.ln(4)
+    pdf.ln(3)
 
     if facts.first and facts.last:
         period = loc.gettext(
@@ -317,21 +317,21 @@ def _cover(
             (loc.gettext("Toward the rule"), standing, standing_note),
         ],
     )
-    pdf.ln(3)
+    pdf.ln(2)
     _paragraph(pdf, _names_line(facts, loc), size=9.5)
-    pdf.ln(3)
+    pdf.ln(2)
     _note_box(pdf, p.identification_note, loc)
-    pdf.ln(4)
+    pdf.ln(3)
 
     _heading(pdf, loc.gettext("Totals by region against %(rule)s", rule=_rule_name(p, loc)))
     _region_table(pdf, facts, loc)
     pdf.ln(2)
     _rule_lines(pdf, facts, loc)
-    pdf.ln(3)
+    pdf.ln(2)
 
     _heading(pdf, loc.gettext("How the signatures were collected and checked"))
     _bullets(pdf, _method(campaign, facts, loc))
-    pdf.ln(2)
+    pdf.ln(1)
     pages = max(1, math.ceil(p.total / ROWS_PER_PAGE))
     _paragraph(
         pdf,
@@ -349,7 +349,7 @@ def _cover(
             "of every file and of each recording, so a receiver can check that nothing was "
             "altered."
         ),
-        size=9,
+        size=8.5,
         colour=MUTED,
     )
 
@@ -389,7 +389,7 @@ def _figures(pdf: FPDF, items: list[tuple[str, str, str]]) -> None:
     gap = 4.0
     width = (WIDTH - gap * (len(items) - 1)) / len(items)
     top = pdf.get_y()
-    height = 27.0
+    height = 25.0
     for i, (label, value, note) in enumerate(items):
         x = MARGIN + i * (width + gap)
         pdf.set_fill_color(*STRIPE)
@@ -398,21 +398,38 @@ def _figures(pdf: FPDF, items: list[tuple[str, str, str]]) -> None:
         pdf.set_fill_color(*ACCENT)
         pdf.rect(x, top, 1.2, height, style="F")
         pdf.set_xy(x + 3.5, top + 2.5)
-        pdf.set_font("Sans", "", 8)
         pdf.set_text_color(*MUTED)
+        _fitting_font(pdf, label, width - 5, 8, "")
         pdf.cell(width - 5, 4, label)
         pdf.set_text_color(*INK)
         lines = value.split("\n")
-        pdf.set_font("Sans", "B", 15 if len(lines) == 1 else 10)
-        pdf.set_xy(x + 3.5, top + 8)
-        pdf.multi_cell(width - 5, 7 if len(lines) == 1 else 5, value, align="L")
+        if len(lines) == 1:
+            # One figure: large, smaller when a language needs more words for it.
+            size = _fitting_font(pdf, value, width - 5, 15, "B", smallest=10)
+            pdf.set_xy(x + 3.5, top + 8)
+            pdf.cell(width - 5, 7 * size / 15, value)
+        else:
+            pdf.set_font("Sans", "B", min(_fitting_font(pdf, t, width - 5, 10, "B") for t in lines))
+            pdf.set_xy(x + 3.5, top + 8)
+            pdf.multi_cell(width - 5, 5, value, align="L")
         if note:
-            pdf.set_font("Sans", "", 8)
             pdf.set_text_color(*MUTED)
-            pdf.set_xy(x + 3.5, top + height - 7)
+            _fitting_font(pdf, note, width - 5, 8, "")
+            pdf.set_xy(x + 3.5, top + height - 6.5)
             pdf.cell(width - 5, 4, note)
             pdf.set_text_color(*INK)
     pdf.set_xy(MARGIN, top + height)
+
+
+def _fitting_font(
+    pdf: FPDF, text: str, room: float, size: float, style: str, smallest: float = 6.5
+) -> float:
+    """Set the Sans font at `size`, or smaller (down to `smallest`) until `text` fits `room`."""
+    pdf.set_font("Sans", style, size)
+    while size > smallest and pdf.get_string_width(text) > room:
+        size -= 0.5
+        pdf.set_font("Sans", style, size)
+    return size
 
 
 def _note_box(pdf: FPDF, rule_note: str | None, loc: Localizer) -> None:
@@ -420,16 +437,16 @@ def _note_box(pdf: FPDF, rule_note: str | None, loc: Localizer) -> None:
     if rule_note:
         text += " " + loc.gettext(rule_note)
     top = pdf.get_y()
-    pdf.set_font("Sans", "", 9.5)
+    pdf.set_font("Sans", "", 9)
     inner = WIDTH - 8
-    lines = pdf.multi_cell(inner, 4.8, text, markdown=True, align="L", dry_run=True, output="LINES")
+    lines = pdf.multi_cell(inner, 4.4, text, markdown=True, align="L", dry_run=True, output="LINES")
     assert isinstance(lines, list)
-    height = len(lines) * 4.8 + 6
+    height = len(lines) * 4.4 + 6
     pdf.set_fill_color(*NOTE_FILL)
     pdf.set_draw_color(*NOTE_EDGE)
     pdf.rect(MARGIN, top, WIDTH, height, style="DF")
     pdf.set_xy(MARGIN + 4, top + 3)
-    pdf.multi_cell(inner, 4.8, text, markdown=True, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(inner, 4.4, text, markdown=True, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_xy(MARGIN, top + height)
 
 
@@ -449,14 +466,14 @@ def _paragraph(pdf: FPDF, text: str, size: float = 10, colour: tuple[int, int, i
 
 
 def _bullets(pdf: FPDF, items: list[str]) -> None:
-    pdf.set_font("Sans", "", 9.5)
+    pdf.set_font("Sans", "", 9)
     for item in items:
         pdf.set_x(MARGIN + 1)
-        pdf.cell(4, 4.8, "•")
+        pdf.cell(4, 4.4, "•")
         pdf.multi_cell(
-            WIDTH - 5, 4.8, item, markdown=True, align="L", new_x="LMARGIN", new_y="NEXT"
+            WIDTH - 5, 4.4, item, markdown=True, align="L", new_x="LMARGIN", new_y="NEXT"
         )
-        pdf.ln(0.8)
+        pdf.ln(0.6)
 
 
 def _region_table(pdf: FPDF, facts: ReportFacts, loc: Localizer) -> None:
@@ -484,7 +501,7 @@ def _region_table(pdf: FPDF, facts: ReportFacts, loc: Localizer) -> None:
     else:
         total = loc.gettext("Total")
     total_missing = reached if p.missing == 0 else num(p.missing)
-    widths = (70.0, 38.0, 38.0, 34.0)
+    widths = (58.0, 44.0, 44.0, 34.0)
     pdf.set_draw_color(*RULE_GREY)
     headings = (
         loc.gettext("Region"),
@@ -511,9 +528,9 @@ def _table_row(
     if fill:
         pdf.set_fill_color(*fill)
         pdf.rect(MARGIN, y, sum(widths), height, style="F")
-    pdf.set_font("Sans", "B" if bold else "", 9)
     x = MARGIN
     for i, (value, width) in enumerate(zip(values, widths, strict=True)):
+        _fitting_font(pdf, value, width - 2, 9, "B" if bold else "")
         pdf.set_xy(x, y)
         pdf.cell(width, height, value, align="L" if i == 0 else "R")
         x += width

@@ -153,4 +153,6 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
         "by_language": dict(sorted(by_language.items())),
         "threshold": progress(rule, tally, now).to_dict(),
         "generated_at": now.isoformat(timespec="seconds") + "Z",
+        "time_zone": campaign.time_zone,
+        "asks_postcode": campaign.ask_postcode,
     }

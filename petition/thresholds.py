@@ -417,6 +417,19 @@ class Progress:
         }
 
 
+# The shortest bar that still shows: one signature of 25,000 is 0.004 %, which no one sees.
+MIN_VISIBLE_PERCENT = 1.5
+
+
+def bar_percent(count: int, target: int) -> float:
+    """How far to fill a progress bar for `count` of `target`: never empty once there is a
+    signature (MIN_VISIBLE_PERCENT at least), never past full. The figures beside the bar say
+    the exact share."""
+    if count <= 0 or target <= 0:
+        return 0.0
+    return max(MIN_VISIBLE_PERCENT, min(100.0, 100 * count / target))
+
+
 def closes_at(rule: Rule, opened_at: datetime | None, now: datetime) -> datetime | None:
     """When signatures stop counting toward `rule`, or None if nothing closes it (yet).
 

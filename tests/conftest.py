@@ -36,6 +36,16 @@ AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 
 
+@pytest.fixture(autouse=True)
+def own_configuration_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The configuration file `petition run` writes goes to a folder of the test's own, for the
+    commands run here and the processes they start: never the machine's, nor another test's."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.delenv("PETITION_CONFIG", raising=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, migrated once."""

@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response
 
 from ivr import i18n
-from ivr.i18n import gettext
+from ivr.i18n import gettext, ngettext
 from ivr.services import services
 from ivr.staff.ratelimit import LoginLimiter
 from petition import campaigns, users
@@ -207,7 +207,11 @@ def login() -> Any:
     wait = limiter().retry_after(conn, email, ip)
     if wait:
         minutes = max(1, -(-wait // 60))
-        error = gettext("Too many failed attempts. Try again in %(minutes)s minutes.", minutes=minutes)
+        error = ngettext(
+            "Too many failed attempts. Try again in %(num)s minute.",
+            "Too many failed attempts. Try again in %(num)s minutes.",
+            minutes,
+        )
         return render_template("staff/login.html", email=email, error=error), 429
     with services().db.session() as s:
         found = users.authenticate(s, email, request.form.get("password", ""))

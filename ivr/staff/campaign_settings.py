@@ -1,4 +1,6 @@
-"""Campaign settings (admins): open or close, languages, greeting audio and texts, blocklist.
+"""Campaign settings (admins): open or close, greeting audio and texts, name checks, blocklist.
+
+The campaign's details (numbers, languages, rule, steps, dates) are in campaign_details.py.
 
 Every change is written to the audit log. Each form posts, then redirects back (so a reload
 never posts twice) with a message saying what happened.
@@ -61,6 +63,7 @@ def campaign_settings(slug: str) -> str:
     return render_template(
         "staff/settings.html",
         campaign=campaign,
+        line=campaigns.line_state(campaign).value,
         blocked=blocked,
         uploads=uploads,
         call_languages=CALL_LANGUAGES,
@@ -78,32 +81,9 @@ def set_open(slug: str) -> Response:
     is_open = request.form.get("open") == "1"
     with services().db.session() as s:
         campaigns.set_open(s, campaign_or_404(s, slug), is_open, actor=user().email)
-    flash(gettext("The campaign is open.") if is_open else gettext("The campaign is closed."), "success")
+    done = gettext("The campaign is open.") if is_open else gettext("The campaign is closed.")
+    flash(done, "success")
     return _back(slug)
-
-
-@bp.post("/c/<slug>/settings/languages")
-@requires("admin")
-def set_languages(slug: str) -> Response:
-    chosen = [lang for lang in request.form.getlist("languages") if lang in CALL_LANGUAGES]
-    if not chosen:
-        flash(gettext("Choose at least one language."), "error")
-        return _back(slug, "#languages")
-    with services().db.session() as s:
-        campaign = campaign_or_404(s, slug)
-        before = campaign.languages
-        # Keep the existing order (the first language is the default), new ones after.
-        kept = [lang for lang in campaign.language_list if lang in chosen]
-        campaign.languages = ",".join(kept + [lang for lang in chosen if lang not in kept])
-        _audit(
-            s,
-            campaign,
-            "campaign_languages",
-            {"languages": before},
-            {"languages": campaign.languages},
-        )
-    flash(gettext("Languages saved."), "success")
-    return _back(slug, "#languages")
 
 
 @bp.post("/c/<slug>/settings/names")

@@ -1,6 +1,9 @@
-"""`/p/<slug>/`: a tiny public progress page a campaign can embed in an iframe.
+"""`/p/<slug>/`: the public page a campaign links to or embeds in an iframe.
 
-The same figures as progress.json (ivr/public.py): totals only, no personal data.
+Its title and description, the number to call as a tel: link, and progress (a bar that shows
+from the first signature on, the regions when the rule counts by region), in the visitor's
+language (`?lang=`, else Accept-Language) with that language's numbers. The same figures as
+progress.json (ivr/public.py): totals only, no personal data.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ivr import i18n
 from ivr.public import CACHE_SECONDS, public_progress
+from petition.regions import Region, region_label
 
 bp = Blueprint("embed", __name__, url_prefix="/p")
 
@@ -17,7 +21,12 @@ bp = Blueprint("embed", __name__, url_prefix="/p")
 def progress_page(slug: str) -> Response:
     data = public_progress(slug)
     lang = i18n.use_language(request.args.get("lang") or i18n.best_accepted())
-    html = render_template("public/embed.html", data=data, lang=lang)
+    html = render_template(
+        "public/embed.html",
+        data=data,
+        lang=lang,
+        region_name=lambda code: region_label(Region(code), lang),
+    )
     resp = Response(html, mimetype="text/html")
     resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     resp.headers["Vary"] = "Accept-Language"

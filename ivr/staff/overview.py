@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +18,11 @@ from ivr.staff import charts, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
 from petition import sampling
+from petition.campaigns import line_state
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.regions import Region, region_label
 from petition.stats import campaign_rule, campaign_stats
+from petition.thresholds import bar_percent
 
 # The live figures are computed at most this often per process, however many staff watch.
 LIVE_SECONDS = 3
@@ -73,20 +76,25 @@ def live_figures(stats: dict[str, Any]) -> dict[str, Any]:
     figures["names_hours_left"] = round(stats["names_waiting"] / pace, 1) if pace else None
     for key in ("counted", "percent", "missing", "reached"):
         figures[f"threshold.{key}"] = threshold[key]
+    target = threshold["target"]
+    figures["threshold.bar"] = bar_percent(target - threshold["missing"], target)
     for item in threshold["regions"]:
         prefix = f"region.{item['region']}"
         figures[f"{prefix}.count"] = item["count"]
         figures[f"{prefix}.missing"] = item["missing"]
         if item["minimum"]:
-            figures[f"{prefix}.percent"] = min(100.0, 100 * item["count"] / item["minimum"])
+            figures[f"{prefix}.bar"] = bar_percent(item["count"], item["minimum"])
     for milestone in threshold["milestones"]:
         figures[f"milestone.{milestone['target']}.missing"] = milestone["missing"]
     figures["generated_at"] = stats["generated_at"]
+    generated = datetime.fromisoformat(stats["generated_at"].removesuffix("Z"))
+    figures["updated"] = i18n.localizer(stats["time_zone"]).local(generated).strftime("%H:%M:%S")
     return figures
 
 
 @bp.get("/")
 def campaigns() -> str:
+    now = utcnow()
     with services().db.session() as s:
         rows = s.execute(
             sa.select(Signature.campaign_id, Signature.state, sa.func.count())
@@ -100,6 +108,7 @@ def campaigns() -> str:
                 "counted": counts.get((c.id, SignatureState.COUNTED), 0),
                 "needs_review": counts.get((c.id, SignatureState.NEEDS_REVIEW), 0),
                 "target": campaign_rule(c).total,
+                "line": line_state(c, now).value,
             }
             for c in s.scalars(sa.select(Campaign).order_by(Campaign.is_open.desc(), Campaign.slug))
         ]
@@ -140,6 +149,12 @@ def overview(slug: str) -> str:
         region_names=regions,
         health=health,
         estimate=estimate,
+        line=line_state(campaign, now).value,
+        closes_at=(
+            datetime.fromisoformat(stats["threshold"]["closes_at"])
+            if stats["threshold"]["closes_at"]
+            else None
+        ),
         poll_seconds=POLL_SECONDS,
         age=_age,
         chart_colours=charts.COLOURS,

@@ -245,7 +245,13 @@ def _decide(slug: str, public_id: str, act: Callable[[so.Session, Signature], st
         sig = _signature_or_404(s, campaign, public_id, lock=True)
         here = url_for("staff.signature", slug=slug, public_id=public_id, tab=tab)
         if request.form.get("version") != review.version(sig):
-            flash(gettext("Someone else changed this signature meanwhile; nothing was done. Here it is as it is now."), "warning")
+            flash(
+                gettext(
+                    "Someone else changed this signature meanwhile; nothing was done. Here it "
+                    "is as it is now."
+                ),
+                "warning",
+            )
             return redirect(here)
         try:
             flash(act(s, sig), "success")
