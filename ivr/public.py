@@ -58,7 +58,10 @@ def public_progress(slug: str) -> dict[str, Any]:
             "signatures": tally.total,
             "target": p.target,
             "percent": round(p.percent, 1),
-            "bar": bar_percent(p.target - p.missing, p.target),
+            # Signatures against the rule's total, visible from the first one on (the rule's
+            # own progress, regional minimums and all, is "percent").
+            "bar": bar_percent(tally.total, p.target),
+            "share": round(100 * tally.total / p.target, 1),
             "reached": p.reached,
             "rule": p.key,
             "rule_title": p.title,

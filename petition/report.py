@@ -501,7 +501,7 @@ def _region_table(pdf: FPDF, facts: ReportFacts, loc: Localizer) -> None:
     else:
         total = loc.gettext("Total")
     total_missing = reached if p.missing == 0 else num(p.missing)
-    widths = (58.0, 44.0, 44.0, 34.0)
+    widths = (52.0, 50.0, 44.0, 34.0)
     pdf.set_draw_color(*RULE_GREY)
     headings = (
         loc.gettext("Region"),

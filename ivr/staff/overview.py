@@ -187,7 +187,7 @@ def _chart(name: str, data: series.Series) -> Markup:
         return f"{bucket[8:10]}/{bucket[5:7]}" if (last - i) % every == 0 else None
 
     def describe(bucket: str) -> str:
-        return f"{bucket}:00 UTC" if hourly else bucket
+        return f"{bucket}:00" if hourly else bucket
 
     return charts.stacked_bars(
         data,
