@@ -32,6 +32,10 @@ def shown_number(e164: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def clear_cache() -> None:
+    _cache.clear()
+
+
 def public_progress(slug: str) -> dict[str, Any]:
     key = f"{services().db.url}|{slug}"
     hit = _cache.get(key)

@@ -20,7 +20,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from ivr import public
 from ivr.app import create_app
+from ivr.staff import overview
 from petition.config import Settings, load_settings
 from petition.db import Database
 from petition.models import Base, Campaign, CampaignNumber
@@ -117,6 +119,9 @@ def db(settings: Settings) -> Iterator[Database]:
 
 @pytest.fixture
 def app(settings: Settings, db: Database) -> Iterator[Flask]:
+    # The figures a process caches for a few seconds are another test's on a shared database.
+    public.clear_cache()
+    overview.clear_caches()
     application = create_app(settings, {"TESTING": True})
     yield application
     application.extensions["petition"].db.engine.dispose()

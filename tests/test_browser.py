@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from ivr.simulator import RecordingServer, simulate_call
+from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
 from petition.config import Settings
 from petition.db import Database
 from petition.models import AuditEvent, Campaign, Signature
@@ -79,19 +79,33 @@ def sign_in(page: Page, live_url: str, target: str, email: str) -> None:
     expect(page).to_have_url(live_url + target)
 
 
-def call(settings: Settings, live_url: str, wav: Path, caller: str, transcriber) -> None:  # type: ignore[no-untyped-def]
-    """A simulated call; the worker transcribes and decides it while its recording is served."""
+def call(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    live_url: str,
+    wav: Path,
+    caller: str,
+    transcriber,
+    *,
+    dialled: str = CAMPAIGN_NUMBER,
+    language: str = "fr",
+    postcode: str | None = None,
+) -> SimulatedCall:
+    """A simulated call; the worker (when given a transcriber) transcribes and decides it while
+    its recording is served."""
     with RecordingServer(wav, ACCOUNT_SID, AUTH_TOKEN) as server:
-        simulate_call(
+        heard = simulate_call(
             settings,
             base_url=live_url,
-            dialled=CAMPAIGN_NUMBER,
+            dialled=dialled,
             caller=caller,
-            language="fr",
+            language=language,
             server=server,
+            postcode=postcode,
             wait_for_fetch=0,
         )
-        run_worker(settings, transcriber)
+        if transcriber is not None:
+            run_worker(settings, transcriber)
+    return heard
 
 
 @pytest.mark.whisper
@@ -394,18 +408,8 @@ def test_an_admin_launches_a_chamber_campaign_and_a_call_from_2000_moves_the_fle
     expect(flemish).to_have_js_property("value", 0)
     shot(page, "31-overview-before-the-call")
     wav = speech("Mijn naam is Jan Peeters", "nl")
-    with RecordingServer(wav, ACCOUNT_SID, AUTH_TOKEN) as server:
-        heard = simulate_call(
-            settings,
-            base_url=live_url,
-            dialled=KAMER_NUMBER,
-            caller="+32470555001",
-            language="nl",
-            server=server,
-            postcode="2000",
-            wait_for_fetch=0,
-        )
-        run_worker(settings, transcriber)
+    heard = call(settings, live_url, wav, "+32470555001", transcriber,
+                 dialled=KAMER_NUMBER, language="nl", postcode="2000")  # fmt: skip
     assert heard.postcode_asked and "keys: 2000" in heard.transcript
     # The page polls; nobody reloads it. One signature of 14,500 still shows on the bar.
     page.wait_for_function(
@@ -496,17 +500,7 @@ def test_a_closing_date_in_the_past_closes_the_line_for_the_next_call(
     expect(page.locator(".title-row .badge")).to_have_text("Ended")
     shot(page, "36-overview-closed-by-its-date")
 
-    wav = phone_wav(tmp_path / "tone.wav")
-    with RecordingServer(wav, ACCOUNT_SID, AUTH_TOKEN) as server:
-        heard = simulate_call(
-            settings,
-            base_url=live_url,
-            dialled=CAMPAIGN_NUMBER,
-            caller="+32470555003",
-            language="nl",
-            server=server,
-            wait_for_fetch=0,
-        )
+    heard = call(settings, live_url, phone_wav(tmp_path / "tone.wav"), "+32470555003", None)
     assert heard.recording_sid is None  # no beep, no recording
     played = [line for line in heard.transcript if line.startswith("Play:")]
     assert played and all(line.endswith("/closed.wav") for line in played)

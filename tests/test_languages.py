@@ -52,9 +52,7 @@ def test_plurals_follow_each_languages_rules() -> None:
     assert Localizer("de").ngettext(one, many, 1) == "1 Tag"
 
 
-pytestmark = pytest.mark.usefixtures("campaign")
-
-
+@pytest.mark.usefixtures("campaign")
 def test_the_public_page_recruits_in_the_visitors_language(
     client: FlaskClient, db: Database
 ) -> None:
@@ -73,6 +71,7 @@ def test_the_public_page_recruits_in_the_visitors_language(
     assert "van 25.000" in dutch.data.decode() and dutch.headers["Vary"] == "Accept-Language"
 
 
+@pytest.mark.usefixtures("campaign")
 def test_the_public_page_says_why_regions_stay_empty_without_the_postcode_step(
     client: FlaskClient,
 ) -> None:
@@ -81,6 +80,7 @@ def test_the_public_page_says_why_regions_stay_empty_without_the_postcode_step(
     assert "does not ask callers for their postcode" in page
 
 
+@pytest.mark.usefixtures("campaign")
 def test_the_badge_says_signatures_in_its_language_and_the_campaign_when_asked(
     client: FlaskClient, db: Database
 ) -> None:
@@ -93,6 +93,7 @@ def test_the_badge_says_signatures_in_its_language_and_the_campaign_when_asked(
     assert "Better online protection of minors" in named and "signatures" in named
 
 
+@pytest.mark.usefixtures("campaign")
 def test_api_errors_are_json(client: FlaskClient) -> None:
     missing = client.get("/api/campaigns/glenn/stats")
     assert missing.status_code == 401 and missing.is_json

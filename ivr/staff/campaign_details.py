@@ -171,10 +171,13 @@ def new_campaign() -> Any:
             raise CampaignInvalid(form.problems)
         with services().db.session() as s:
             created = campaigns.create(s, form.details, actor=user().email)
-            slug = created.slug
+            slug, answering = created.slug, campaigns.takes_calls(created)
     except CampaignInvalid as exc:
         return _page(_values(form.details), {**exc.problems, **form.problems}), 400
-    flash(gettext("Campaign created. Its line is open."), "success")
+    if answering:
+        flash(gettext("Campaign created. Its line is open."), "success")
+    else:
+        flash(gettext("Campaign created. Its line opens at the date and time you set."), "success")
     return redirect(url_for("staff.overview", slug=slug))
 
 
