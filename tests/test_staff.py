@@ -622,6 +622,19 @@ def test_charts_group_by_hour_and_day_in_the_campaigns_time_zone(
     assert sum(calls_h.total(b) for b in calls_h.buckets) == 2
 
 
+def test_the_signatures_list_shows_and_filters_days_in_the_campaigns_time_zone(
+    client: FlaskClient, settings: Settings, db: Database
+) -> None:
+    late = arrive(settings, db, "+32470000050", "Mijn naam is Jan Peeters")
+    with db.session() as s:
+        sig = s.get_one(Signature, late.id)
+        sig.signed_at = datetime(2025, 3, 3, 23, 30)  # 00:30 on 4 March in Brussels
+    signed_in(client, db, "viewer")
+    page = client.get("/staff/c/glenn/signatures?from=2025-03-04&to=2025-03-04").data.decode()
+    assert "Found: 1" in page and "04/03/2025, 00:30" in page
+    assert "Found: 0" in client.get("/staff/c/glenn/signatures?to=2025-03-03").data.decode()
+
+
 def test_signatures_list_searches_filters_pages_and_masks_numbers(
     client: FlaskClient, settings: Settings, db: Database
 ) -> None:
