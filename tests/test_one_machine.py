@@ -155,7 +155,7 @@ def test_a_simulated_french_call_from_brussels_is_counted_on_the_embedded_defaul
     with open(exported, newline="") as fh:
         assert [row["Name"] for row in csv.DictReader(fh)] == ["Sophie Dubois"]
     assert not (elsewhere / "data").exists()
-    log = (tmp_path / "run.log").read_text()
+    log = (tmp_path / "run.out").read_text() + (tmp_path / "run.log").read_text()
     assert f"data folder: {env['DATA_DIR']}" in log and "database: sqlite:///" in log
     assert "recorded in" in log and "Context impl" not in log
     # The embedded Redis lives under DATA_DIR, next to the SQLite file.

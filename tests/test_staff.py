@@ -94,7 +94,7 @@ def arrive(
     n = next(_sids)
     with db.session() as s:
         if postcode is not None:  # the caller keyed it in before the beep
-            call, _ = calls.get_or_create_call(
+            call = calls.start_call(
                 s,
                 call_sid=f"CA{n:08d}",
                 campaign=calls.campaign_for_number(s, dialled),
