@@ -1,20 +1,52 @@
-"""Staff API: JSON figures and the CSV of counted signatures, behind bearer tokens."""
+"""Staff API: JSON figures and the CSV of counted signatures, behind bearer tokens.
+
+Errors are JSON too (`{"error": "Unauthorized", "status": 401}`), for a missing token as for a
+URL under /api/ that does not exist.
+"""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import sqlalchemy.orm as so
-from flask import Blueprint, Response, abort, jsonify
+from flask import Blueprint, Flask, Response, abort, jsonify, request
+from werkzeug.exceptions import HTTPException
 
-from ivr.app import services
 from ivr.security import bearer_token
+from ivr.services import services
 from petition import campaigns
 from petition.export import counted_rows, write_csv
 from petition.models import Campaign
 from petition.stats import campaign_stats
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def json_error(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    resp = jsonify({"error": exc.name, "status": code})
+    resp.status_code = code
+    if code == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="petition"'
+    return resp
+
+
+@bp.record_once
+def _json_errors_everywhere_under_api(state: object) -> None:
+    """A URL under /api/ that matches no route never reaches the blueprint's own handler."""
+    app: Flask = state.app  # type: ignore[attr-defined]
+
+    def handle(exc: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            return json_error(exc)
+        return exc
+
+    app.register_error_handler(404, handle)
+    app.register_error_handler(405, handle)
+
+
+bp.register_error_handler(HTTPException, json_error)
 
 
 def campaign_or_404(s: so.Session, slug: str) -> Campaign:

@@ -3,42 +3,15 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
-from rq import Queue
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.campaign_cache import CampaignCache
-from petition.config import Settings, embedded_redis_url, load_settings
+from ivr.services import Services
+from petition.config import Settings, load_settings
 from petition.db import Database
-from workers.queue import connect, recordings_queue
-
-
-@dataclass
-class Services:
-    """What request handlers share: settings, the database, the queue, the campaigns."""
-
-    settings: Settings
-    db: Database
-    campaigns: CampaignCache
-    _queue: Queue | None = field(default=None)
-
-    @property
-    def redis_url(self) -> str:
-        return self.settings.redis_url or embedded_redis_url(self.settings.data_dir)
-
-    @property
-    def queue(self) -> Queue:
-        if self._queue is None:
-            self._queue = recordings_queue(self.settings, self.db, connect(self.redis_url))
-        return self._queue
-
-
-def services() -> Services:
-    svc: Services = current_app.extensions["petition"]
-    return svc
 
 
 def create_app(
@@ -60,7 +33,9 @@ def create_app(
     db = Database(settings.database_url)
     app.extensions["petition"] = Services(settings=settings, db=db, campaigns=CampaignCache(db))
 
-    from ivr import api, health, observability, public, staff, webhooks
+    from ivr import api, health, i18n, observability, public, staff, webhooks
+
+    i18n.init_app(app)
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)

@@ -1,4 +1,9 @@
-"""The `petition` command line."""
+"""The `petition` command line.
+
+Commands that serve or set up data (`run`, `serve`, `migrate`) create the database when there is
+none. Every other command works on existing data: it finds it where `petition run` recorded it
+(petition/config.py), and when there is none there it says where it looked and creates nothing.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,36 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 
 from petition import campaigns, logs, phones
-from petition.config import Settings, embedded_redis_url, load_settings, log_options
+from petition.config import (
+    DataNotFound,
+    Settings,
+    describe,
+    embedded_redis_url,
+    load_settings,
+    log_options,
+    remember,
+    safe_url,
+)
 from petition.db import Database
-from petition.models import ApiToken, Campaign, CampaignNumber, Recording, Signature
-from petition.thresholds import PRESETS, RuleError, rule_for
-from petition.users import hash_token
+from petition.i18n import LANGUAGES
+from petition.models import ApiToken, Campaign, Recording, Signature, utcnow
+from petition.thresholds import PRESETS
+from petition.users import MIN_PASSWORD_LENGTH, hash_token
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+NO_DATA = (
+    "{problem}.\nLooked in: {where}.\nStart the service once with `petition run` (it records "
+    "where its data is, for every command), or set DATA_DIR or DATABASE_URL."
+)
 
 
 def _settings() -> Settings:
@@ -31,11 +53,36 @@ def _settings() -> Settings:
 
 
 def _db(settings: Settings) -> Database:
-    """The database, migrated; its connections are closed when the command ends."""
+    """The database, created or migrated; its connections are closed when the command ends."""
     db = Database(settings.database_url)
     click.get_current_context().call_on_close(db.engine.dispose)
     db.migrate()
     return db
+
+
+def _existing() -> tuple[Settings, Database]:
+    """The settings and database of existing data; never a new database or a new key."""
+    try:
+        settings = load_settings(create=False)
+    except DataNotFound as exc:
+        raise click.ClickException(
+            NO_DATA.format(problem=f"No petition data: {exc}", where=exc.where)
+        ) from exc
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path != ":memory:" and not Path(path).exists():
+            raise click.ClickException(
+                NO_DATA.format(problem=f"No database at {path}", where=describe(settings))
+            )
+    db = Database(url)
+    click.get_current_context().call_on_close(db.engine.dispose)
+    if not db.has_schema():
+        raise click.ClickException(
+            NO_DATA.format(problem="The database holds no petition data", where=describe(settings))
+        )
+    db.migrate()  # an older schema is brought up to date
+    return settings, db
 
 
 def _redis_url(settings: Settings) -> str:
@@ -55,13 +102,20 @@ def main(verbose: bool) -> None:
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     logs.configure(fmt, "DEBUG" if verbose else level)
+    if not verbose:
+        # Alembic says which dialect it uses at every start: noise for a command's user.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.command()
 def migrate() -> None:
-    """Bring the database schema up to date."""
-    _db(_settings())
-    click.echo("database is up to date")
+    """Create the database or bring its schema up to date."""
+    settings = _settings()
+    _db(settings)
+    click.echo(f"database is up to date: {safe_url(settings.database_url)}")
+    written = remember(settings, dict(os.environ))
+    if written:
+        click.echo(f"recorded in {written}: every `petition` command now finds this data")
 
 
 @main.command()
@@ -131,6 +185,7 @@ def run(host: str, port: int, n_workers: int, grace: float) -> None:
         env["RECORDING_HOSTS"] = ",".join(("api.twilio.com", *LOOPBACK_HOSTS))
     settings = load_settings(env)
     _db(settings)
+    written = remember(settings, dict(os.environ))
     env["DATA_DIR"] = str(settings.data_dir)
     if settings.metrics_dir is None:
         # The children write their metrics here, and the web app's /metrics adds them up.
@@ -163,7 +218,12 @@ def run(host: str, port: int, n_workers: int, grace: float) -> None:
     children.append(
         Child("web", [*me, "serve", "--host", host, "--port", str(port)], env, stop_timeout=10)
     )
-    click.echo(f"data in {settings.data_dir}; database {settings.database_url}")
+    click.echo(f"data folder: {settings.data_dir}")
+    click.echo(f"database: {safe_url(settings.database_url)}")
+    if written:
+        click.echo(f"recorded in {written}: every `petition` command now finds this data")
+    elif settings.config_file and settings.config_file.exists():
+        click.echo(f"configuration file: {settings.config_file}")
     click.echo(f"recordings accepted from: {', '.join(settings.recording_hosts)}")
     raise SystemExit(Supervisor(children).run())
 
@@ -174,15 +234,22 @@ def campaign() -> None:
 
 
 @campaign.command("create")
-@click.option("--slug", required=True)
+@click.option("--slug", required=True, help="Short name, in URLs: lower-case letters, digits, -.")
 @click.option("--number", "numbers", required=True, multiple=True, help="E.164, repeatable.")
 @click.option("--title", default=None)
-@click.option("--languages", default="nl,fr,de,en", show_default=True)
+@click.option("--description", default="", help="Shown on the public page.")
+@click.option(
+    "--languages", default="nl,fr,de,en", show_default=True, help="In menu order; first: default."
+)
 @click.option(
     "--rule", default="be-chamber", show_default=True, type=click.Choice([*PRESETS, "custom"])
 )
 @click.option("--target", type=int, default=None, help="Signatures needed (custom rule).")
-@click.option("--ask-postcode", is_flag=True)
+@click.option(
+    "--ask-postcode/--no-ask-postcode",
+    default=None,
+    help="Keypad postcode step [default: on when the rule counts by region].",
+)
 @click.option("--ask-declaration", is_flag=True)
 @click.option("--ask-consent", is_flag=True)
 @click.option(
@@ -191,65 +258,63 @@ def campaign() -> None:
     default=None,
     help="Days recordings are kept (default: RETENTION_DAYS, 90).",
 )
+@click.option("--organisation", default="", help="Who brings the petition (on the export).")
+@click.option("--time-zone", default="Europe/Brussels", show_default=True)
 def campaign_create(
     slug: str,
     numbers: tuple[str, ...],
     title: str | None,
+    description: str,
     languages: str,
     rule: str,
     target: int | None,
-    ask_postcode: bool,
+    ask_postcode: bool | None,
     ask_declaration: bool,
     ask_consent: bool,
     retention_days: int | None,
+    organisation: str,
+    time_zone: str,
 ) -> None:
-    """Create a campaign answering on one or more numbers."""
-    langs = [x.strip() for x in languages.split(",") if x.strip()]
-    bad = [x for x in langs if x not in ("nl", "fr", "de", "en")]
-    if not langs or bad:
+    """Create a campaign answering on one or more numbers (the staff pages can too)."""
+    langs = tuple(x.strip() for x in languages.split(",") if x.strip())
+    if not langs or any(x not in LANGUAGES for x in langs):
         raise click.BadParameter(f"languages must be among nl,fr,de,en (got {languages})")
+    settings, db = _existing()
+    details = campaigns.CampaignDetails(
+        slug=slug,
+        title=title or slug,
+        numbers=numbers,
+        description=description,
+        languages=langs,
+        rule_key=rule,
+        rule_total=target,
+        ask_postcode=ask_postcode,
+        ask_declaration=ask_declaration,
+        ask_consent=ask_consent,
+        retention_days=retention_days or settings.retention_days,
+        organisation_name=organisation,
+        time_zone=time_zone,
+    )
     try:
-        rule_for(rule, custom_total=target)
-    except RuleError as exc:
-        raise click.BadParameter(str(exc)) from exc
-    e164s = []
-    for raw in numbers:
-        e164 = phones.normalize(raw)
-        if e164 is None:
-            raise click.BadParameter(f"not a phone number: {raw}")
-        e164s.append(e164)
-    settings = _settings()
-    db = _db(settings)
-    with db.session() as s:
-        if s.scalar(sa.select(Campaign).where(Campaign.slug == slug)):
-            raise click.ClickException(f"campaign {slug} exists already")
-        taken = s.scalars(
-            sa.select(CampaignNumber.number).where(CampaignNumber.number.in_(e164s))
-        ).all()
-        if taken:
-            raise click.ClickException(f"number already in use: {', '.join(taken)}")
-        c = Campaign(
-            slug=slug,
-            title=title or slug,
-            languages=",".join(langs),
-            rule_key=rule,
-            rule_total=target if rule == "custom" else None,
-            ask_postcode=ask_postcode,
-            ask_declaration=ask_declaration,
-            ask_consent=ask_consent,
-            retention_days=retention_days or settings.retention_days,
-            numbers=[CampaignNumber(number=n) for n in e164s],
-        )
-        s.add(c)
-    click.echo(f"campaign {slug} created, answering on {', '.join(e164s)}")
+        with db.session() as s:
+            c = campaigns.create(s, details, actor=f"cli:{getpass.getuser()}")
+            answering = ", ".join(n.number for n in c.numbers)
+            postcode = "asks" if c.ask_postcode else "does not ask"
+    except campaigns.CampaignInvalid as exc:
+        raise click.ClickException(
+            "; ".join(f"--{name.replace('_', '-')}: {p}" for name, p in exc.problems.items())
+        ) from exc
+    click.echo(f"campaign {slug} created, answering on {answering}; it {postcode} for a postcode")
 
 
 @campaign.command("list")
 def campaign_list() -> None:
-    db = _db(_settings())
+    """Each campaign: slug, whether its line takes calls, languages, rule, numbers."""
+    _, db = _existing()
+    now = utcnow()
     with db.session() as s:
         for c in s.scalars(sa.select(Campaign).order_by(Campaign.slug)):
-            state = "open" if c.is_open else "closed"
+            state = campaigns.line_state(c, now).value
             nums = ", ".join(n.number for n in c.numbers)
             click.echo(f"{c.slug}\t{state}\t{c.languages}\t{c.rule_key}\t{nums}")
 
@@ -267,7 +332,7 @@ def campaign_open(slug: str) -> None:
 
 
 def _set_open(slug: str, is_open: bool) -> None:
-    db = _db(_settings())
+    _, db = _existing()
     with db.session() as s:
         c = campaigns.by_slug(s, slug)
         if c is None:
@@ -287,7 +352,7 @@ def token() -> None:
 def token_create(role: str, label: str) -> None:
     """Print a new API token (shown once; only its hash is stored)."""
     value = secrets.token_urlsafe(32)
-    db = _db(_settings())
+    _, db = _existing()
     with db.session() as s:
         s.add(ApiToken(token_hash=hash_token(value), role=role, label=label))
     click.echo(value)
@@ -298,19 +363,38 @@ def user() -> None:
     """Staff accounts for the staff pages."""
 
 
-@user.command("add")
+def _password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return value
+
+
+@user.command("add", epilog=f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "reviewer", "viewer"]), required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of asking for it.",
+)
 def user_add(email: str, role: str, password_stdin: bool) -> None:
-    """Add a staff account (the password is asked for, or read from stdin)."""
+    """Add a staff account for the staff pages.
+
+    Asks for the password twice (it is not shown as you type), or reads it from standard input
+    with --password-stdin (for scripts: `printf '%s\\n' "$PW" | petition user add ...`).
+    """
     from petition import users
 
+    _, db = _existing()
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _password(sys.stdin.readline().rstrip("\r\n"))
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    db = _db(_settings())
+        password = click.prompt(
+            f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
+            hide_input=True,
+            confirmation_prompt=True,
+            value_proc=_password,
+        )
     try:
         with db.session() as s:
             users.create_user(s, email, role, password)
@@ -334,8 +418,25 @@ def user_add(email: str, role: str, password_stdin: bool) -> None:
     is_flag=True,
     help="With --bundle: list each recording's SHA-256 but leave the audio out.",
 )
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the PDF and the CSV [default: the campaign's first language].",
+)
+@click.option(
+    "--exported-by",
+    default=None,
+    help="Who exports it, as the PDF's cover says [default: your user name].",
+)
 def export(
-    slug: str, fmt: str | None, out: Path | None, bundle: Path | None, no_recordings: bool
+    slug: str,
+    fmt: str | None,
+    out: Path | None,
+    bundle: Path | None,
+    no_recordings: bool,
+    language: str | None,
+    exported_by: str | None,
 ) -> None:
     """Export the counted signatures (no phone numbers).
 
@@ -343,7 +444,8 @@ def export(
     manifest of SHA-256 hashes (--bundle DIR); check a bundle with `petition verify DIR`.
     """
     from petition.errors import PetitionError
-    from petition.export import counted_rows, write_csv, write_json
+    from petition.export import Edition, counted_rows, write_csv, write_json
+    from petition.i18n import time_zone
     from petition.integrity import guard_counts
     from petition.manifest import sha256_file, write_export
     from petition.report import write_pdf
@@ -354,13 +456,17 @@ def export(
         raise click.UsageError("--bundle writes every format: leave out --format and --out")
     # fontTools logs every step of subsetting the PDF's fonts at INFO.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    settings = _settings()
-    db = _db(settings)
+    settings, db = _existing()
     with db.session() as s:
         _read_one_snapshot(s)
         c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
         if c is None:
             raise click.ClickException(f"no campaign {slug}")
+        edition = Edition(
+            language=language or c.language_list[0],
+            exported_by=exported_by or getpass.getuser(),
+            exported_on=utcnow().replace(tzinfo=UTC).astimezone(time_zone(c.time_zone)).date(),
+        )
         try:
             if bundle is not None:
                 with _progress_bar("exporting") as progress:
@@ -371,6 +477,7 @@ def export(
                         recordings_root=settings.recordings_dir,
                         progress_cb=progress,
                         include_recordings=not no_recordings,
+                        edition=edition,
                     )
                 manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
                 kept = manifest["recordings_summary"]
@@ -389,11 +496,11 @@ def export(
             try:
                 if fmt == "pdf":
                     with _progress_bar("writing PDF") as progress, open(part, "wb") as bfh:
-                        n = write_pdf(s, c, bfh, progress_cb=progress)
+                        n = write_pdf(s, c, bfh, progress_cb=progress, edition=edition)
                 else:
                     with open(part, "w", encoding="utf-8", newline="") as fh:
                         n = (
-                            write_csv(counted_rows(s, c), fh)
+                            write_csv(counted_rows(s, c), fh, edition.localizer(c))
                             if fmt == "csv"
                             else write_json(
                                 c, counted_rows(s, c), fh, guarded=guard_counts(s, c.id)
@@ -454,8 +561,7 @@ def erase(slug: str, number: str, actor: str) -> None:
     """Erase one signer on request (GDPR): name, recording and count, found by their number."""
     from petition.privacy import erase_signer
 
-    settings = _settings()
-    db = _db(settings)
+    settings, db = _existing()
     with db.session() as s:
         c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
         if c is None:
@@ -472,7 +578,7 @@ def retention() -> None:
     """Delete recordings past their campaign's retention period (workers do it hourly too)."""
     from petition.privacy import apply_retention
 
-    db = _db(_settings())
+    _, db = _existing()
     with db.session() as s:
         n = apply_retention(s)
     click.echo(f"deleted {n} recording(s)")
@@ -512,8 +618,7 @@ def simulate_call_cmd(
     """Call the local service like the carrier would, with a synthesized voice."""
     from ivr.simulator import RecordingServer, simulate_call, synthesize_to_temp
 
-    settings = _settings()
-    db = _db(settings)
+    settings, db = _existing()
     with db.session() as s:
         if dialled is None:
             query = sa.select(Campaign)
@@ -548,6 +653,13 @@ def simulate_call_cmd(
         )
     for line in call.transcript:
         click.echo(f"  {line}")
+    if postcode and not call.postcode_asked:
+        click.echo(
+            f"note: this campaign does not ask for a postcode, so --postcode {postcode} was not "
+            "keyed in and the signature counts in no region. Switch the postcode step on in the "
+            "campaign's details (staff pages).",
+            err=True,
+        )
     if not call.recording_sid or wait_seconds <= 0:
         return
     deadline = time.monotonic() + wait_seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from ivr.app import services
+from ivr.services import services
 
 bp = Blueprint("health", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ivr.app import services
+from ivr.services import services
 from petition.models import Campaign
 
 

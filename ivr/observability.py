@@ -11,8 +11,8 @@ import uuid
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ivr.app import services
 from ivr.security import require_token
+from ivr.services import services
 from petition import logs
 from petition.monitoring import address_allowed
 from workers import metrics

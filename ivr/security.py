@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, g, request
 from twilio.request_validator import RequestValidator
 
-from ivr.app import services
+from ivr.services import services
 from petition.users import ROLE_RANK, token_role
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -33,6 +33,7 @@ class SimulatedCall:
     call_sid: str
     recording_sid: str | None = None
     transcript: list[str] = field(default_factory=list)  # what the caller heard / did
+    postcode_asked: bool = False  # the service asked for a postcode
 
 
 class RecordingServer:
@@ -189,6 +190,7 @@ def _follow(
             for inner in verb:
                 call.transcript.append(f"{inner.tag}: {(inner.text or '').strip()}")
             action = verb.get("action", "")
+            call.postcode_asked |= urlparse(action).path.endswith("/postcode")
             digits = _keys_for(action, language, postcode)
             call.transcript.append(f"keys: {digits or '(none)'}")
             if digits is None:

@@ -10,8 +10,8 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from audio.prompt_texts import prompt_text
 from audio.prompts import default_prompt_path
-from ivr.app import services
 from ivr.media import uploaded_prompt_path
+from ivr.services import services
 from petition.models import Call, Campaign
 
 SAY_LANGUAGE = {"nl": "nl-NL", "fr": "fr-FR", "de": "de-DE", "en": "en-GB"}

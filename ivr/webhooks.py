@@ -17,10 +17,10 @@ from werkzeug.exceptions import HTTPException
 from audio.prompt_texts import LANGUAGES
 from audio.prompts import default_prompt_path
 from ivr import twiml
-from ivr.app import services
 from ivr.media import uploaded_prompt_path
 from ivr.security import signed_by_carrier
-from petition import calls, integrity
+from ivr.services import services
+from petition import calls, campaigns, integrity
 from petition.errors import UnknownNumber
 from petition.models import Call, Campaign, utcnow
 from petition.regions import parse_postcode
@@ -96,7 +96,7 @@ def voice() -> Response:
     campaign = svc.campaigns.by_number(request.form.get("To"))
     if campaign is None:
         return xml(twiml.spoken_goodbye("unknown_number", FALLBACK_LANGUAGES))
-    if not campaign.is_open:
+    if not campaigns.takes_calls(campaign):  # closed, or outside its opening dates
         log.info("call to closed campaign %s", campaign.slug)
         return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
     with svc.db.session() as s:

@@ -1,8 +1,14 @@
-"""Settings read from the environment, in one place.
+"""Settings read from the environment and the configuration file, in one place.
 
 Every variable is optional: with none set, the service runs on one machine with a SQLite file
 and an embedded Redis under DATA_DIR. Secrets that are not given are generated once and kept in
 DATA_DIR/secrets.json, outside the database, so a restart keeps the same keys.
+
+So that every `petition` command finds the same data wherever it is run from, the first
+`petition run` records its DATA_DIR (as an absolute path) in a configuration file in the
+platform's standard place (`~/.config/petition/config.toml` on Linux; `PETITION_CONFIG` names
+another). The file holds the same names as the environment (`DATA_DIR = "/srv/petition"`);
+a variable set in the environment wins over the file.
 """
 
 from __future__ import annotations
@@ -11,11 +17,25 @@ import ipaddress
 import json
 import os
 import secrets
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 DEFAULT_RECORDING_HOSTS = ("api.twilio.com",)
+# What the configuration file records when `petition run` writes it (when they are set).
+REMEMBERED = ("DATA_DIR", "DATABASE_URL", "REDIS_URL")
+
+
+class DataNotFound(RuntimeError):
+    """A command that works on existing data found none where it looked (`where`)."""
+
+    def __init__(self, problem: str, where: str) -> None:
+        super().__init__(problem)
+        self.where = where
+
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -54,6 +74,10 @@ class Settings:
     # Where processes of one host write their metrics for one /metrics to add up (gunicorn's
     # workers, `petition run`'s children); prometheus_client reads the same variable.
     metrics_dir: Path | None = None
+    # Where DATA_DIR came from ("environment", the configuration file, or the default) and
+    # which configuration file was read: for messages that say where a command looked.
+    data_dir_from: str = "default"
+    config_file: Path | None = None
 
     @property
     def recordings_dir(self) -> Path:
@@ -100,14 +124,77 @@ _GENERATED = {
 }
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Build settings from environment variables (see README for the table)."""
-    env = dict(os.environ if environ is None else environ)
+def config_path(environ: dict[str, str] | None = None) -> Path:
+    """The configuration file: PETITION_CONFIG, else the platform's place for it."""
+    env = os.environ if environ is None else environ
+    if env.get("PETITION_CONFIG"):
+        return Path(env["PETITION_CONFIG"]).expanduser().resolve()
+    return platformdirs.user_config_path("petition") / "config.toml"
+
+
+def read_config(path: Path) -> dict[str, str]:
+    """The variables the configuration file sets (none when there is no file)."""
+    try:
+        with open(path, "rb") as fh:
+            found = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    return {str(k): str(v) for k, v in found.items() if not isinstance(v, dict | list)}
+
+
+def remember(settings: Settings, environ: dict[str, str]) -> Path | None:
+    """Record where the data is, for the commands run later from anywhere: write the
+    configuration file if there is none yet. Returns the file written, or None."""
+    path = settings.config_file or config_path(environ)
+    if path.exists():
+        return None
+    values = {"DATA_DIR": str(settings.data_dir)}
+    values.update({k: environ[k] for k in REMEMBERED if k != "DATA_DIR" and environ.get(k)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Written by the first `petition run`: where every `petition` command finds the data."
+    ]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    # It may hold a database password: owner only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+def _existing_secrets(data_dir: Path) -> dict[str, str] | None:
+    """The generated secrets of existing data, never new ones (a new phone-hash key would make
+    every caller a stranger); None when there are none."""
+    path = data_dir / "secrets.json"
+    if not path.exists():
+        return None
+    stored: dict[str, str] = json.loads(path.read_text())
+    return stored
+
+
+def load_settings(environ: dict[str, str] | None = None, *, create: bool = True) -> Settings:
+    """Build settings from environment variables and the configuration file (see README).
+
+    With `create` False (commands that work on existing data), nothing is created: no data
+    folder and no secrets; DataNotFound when DATA_DIR holds no secrets.json and the
+    environment does not give the secrets.
+    """
+    given = dict(os.environ if environ is None else environ)
+    path = config_path(given)
+    stored = read_config(path)
+    env = {**stored, **{k: v for k, v in given.items() if v}}
     data_dir = Path(env.get("DATA_DIR") or "./data").resolve()
-    generated = _secrets_file(data_dir)
+    if given.get("DATA_DIR"):
+        data_dir_from = "environment"
+    elif stored.get("DATA_DIR"):
+        data_dir_from = str(path)
+    else:
+        data_dir_from = "default"
+    found = _secrets_file(data_dir) if create else _existing_secrets(data_dir)
+    generated = found or {}
 
     def secret(name: str) -> str:
-        return env.get(name) or generated[name]
+        return env.get(name) or generated.get(name, "")
 
     hosts = env.get("RECORDING_HOSTS")
     recording_hosts = (
@@ -116,7 +203,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         else DEFAULT_RECORDING_HOSTS
     )
     backoff = env.get("FETCH_BACKOFF")
-    return Settings(
+    settings = Settings(
         data_dir=data_dir,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'petition.sqlite3'}",
         redis_url=env.get("REDIS_URL") or None,
@@ -140,7 +227,36 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"])
         if env.get("PROMETHEUS_MULTIPROC_DIR")
         else None,
+        data_dir_from=data_dir_from,
+        config_file=path,
     )
+    if found is None and not all(env.get(k) for k in _GENERATED):
+        raise DataNotFound(f"no secrets.json in {data_dir}", describe(settings))
+    return settings
+
+
+def describe(settings: Settings) -> str:
+    """Where the settings point, and why: for messages that say where a command looked."""
+    if settings.data_dir_from == "environment":
+        origin = "DATA_DIR from the environment"
+    elif settings.data_dir_from == "default":
+        origin = (
+            f"the default ./data of the current folder; no DATA_DIR in the environment "
+            f"or in {settings.config_file}"
+        )
+    else:
+        origin = f"DATA_DIR from {settings.data_dir_from}"
+    return f"data folder {settings.data_dir} ({origin}), database {safe_url(settings.database_url)}"
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}" if ":" in credentials else url
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:

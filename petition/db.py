@@ -67,6 +67,11 @@ class Database:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def has_schema(self) -> bool:
+        """Whether the database was ever migrated (an empty or foreign one was not)."""
+        with self.engine.connect() as conn:
+            return sa.inspect(conn).has_table("alembic_version")
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))

@@ -1,4 +1,9 @@
-"""The petition as data: counted signatures, no phone numbers, same data in, same bytes out."""
+"""The petition as data: counted signatures, no phone numbers, same data in, same bytes out.
+
+JSON is for machines: codes and UTC times, whatever the language. The CSV is for people too:
+given a Localizer, its headings, regions and name statuses are in that language and its times
+in the campaign's time zone; without one it keeps the codes (the staff API's CSV).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,17 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from petition.models import Campaign, Signature, SignatureState
+from petition.i18n import N_, Localizer, time_zone
+from petition.models import Campaign, NameStatus, Signature, SignatureState
+from petition.regions import NAMES as REGION_NAMES
+from petition.regions import Region
 
 CSV_COLUMNS = (
     "number",
@@ -24,7 +34,40 @@ CSV_COLUMNS = (
     "language",
     "name_status",
 )
+# The CSV's headings for people, in the column order above.
+CSV_HEADINGS = {
+    "number": N_("No."),
+    "name": N_("Name"),
+    "postcode": N_("Postcode"),
+    "region": N_("Region"),
+    "signed_at": N_("Date and time (%(zone)s)"),
+    "signature_id": N_("Signature id"),
+    "language": N_("Language of the call"),
+    "name_status": N_("Name status"),
+}
+NAME_STATUS_WORDS = {
+    NameStatus.CONFIRMED.value: N_("confirmed by a person"),
+    NameStatus.MACHINE.value: N_("machine reading, clear"),
+    NameStatus.TO_CHECK.value: N_("to check"),
+    NameStatus.MISSING.value: N_("no name given"),
+}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The language an export speaks, and who exported it on which day (on the PDF's cover).
+
+    Inputs like the data: the same edition of the same data gives the same bytes.
+    """
+
+    language: str = "en"
+    exported_by: str | None = None
+    exported_on: date | None = None
+
+    def localizer(self, campaign: Campaign) -> Localizer:
+        """The edition's language, with times in the campaign's time zone."""
+        return Localizer(self.language, time_zone(campaign.time_zone))
 
 
 @dataclass(frozen=True)
@@ -72,6 +115,14 @@ def counted_rows(session: so.Session, campaign: Campaign) -> Iterator[ExportRow]
             )
 
 
+def local_signed_at(signed_at: str, zone: ZoneInfo, iso: bool = False) -> str:
+    """An ExportRow's UTC time ("2025-03-03T14:30:00Z") as the wall-clock time in `zone`:
+    "2025-03-03 15:30:00", or with `iso` "2025-03-03T15:30:00+01:00"."""
+    moment = datetime.fromisoformat(signed_at.removesuffix("Z")).replace(tzinfo=UTC)
+    local = moment.astimezone(zone)
+    return local.isoformat() if iso else local.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def escape_cell(value: Any) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas: make them plain text."""
     text = str(value)
@@ -80,12 +131,26 @@ def escape_cell(value: Any) -> str:
     return text
 
 
-def write_csv(rows: Iterator[ExportRow], out: io.TextIOBase | Any) -> int:
+def write_csv(
+    rows: Iterator[ExportRow], out: io.TextIOBase | Any, loc: Localizer | None = None
+) -> int:
+    """The rows as CSV: with the codes as headings, or, given `loc`, for people reading its
+    language (headings, regions and name statuses in words, local times)."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    if loc is None:
+        writer.writerow(CSV_COLUMNS)
+    else:
+        zone = loc.zone.key
+        writer.writerow([loc.gettext(CSV_HEADINGS[c], zone=zone) for c in CSV_COLUMNS])
+        regions = {r.value: loc.gettext(REGION_NAMES[r]) for r in Region}
+        statuses = {code: loc.gettext(word) for code, word in NAME_STATUS_WORDS.items()}
     count = 0
     for row in rows:
         values = asdict(row)
+        if loc is not None:
+            values["region"] = regions.get(row.region, row.region)
+            values["name_status"] = statuses.get(row.name_status, row.name_status)
+            values["signed_at"] = local_signed_at(row.signed_at, loc.zone, iso=True)
         writer.writerow([escape_cell(values[c]) for c in CSV_COLUMNS])
         count += 1
     return count

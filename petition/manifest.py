@@ -21,7 +21,7 @@ import sqlalchemy.orm as so
 
 from petition import integrity
 from petition.errors import PetitionError
-from petition.export import ExportRow, counted_rows, write_csv, write_json
+from petition.export import Edition, ExportRow, counted_rows, write_csv, write_json
 from petition.models import Campaign, Recording, Signature, SignatureState
 from petition.report import ExportChanged, ProgressCallback, write_pdf
 
@@ -57,6 +57,7 @@ def write_export(
     *,
     include_recordings: bool = True,
     now: datetime | None = None,
+    edition: Edition | None = None,
 ) -> Path:
     """Write `<slug>.pdf|csv|json`, the recordings and `manifest.json` into `out_dir`.
 
@@ -65,9 +66,10 @@ def write_export(
     paths are read under `recordings_root`, and when it is given no recording is read from
     outside it. An earlier export in `out_dir` is replaced once the new one is complete; a
     folder holding anything else is refused. `progress_cb(done, total)` counts rows written
-    and recordings copied. Returns the manifest's path. Raises ExportChanged if signatures
-    were counted meanwhile, and RecordingAltered if a stored recording's hash no longer
-    matches the one taken when it was downloaded.
+    and recordings copied. `edition` says the language of the PDF and the CSV (the JSON and
+    the manifest keep codes) and who exported it when. Returns the manifest's path. Raises
+    ExportChanged if signatures were counted meanwhile, and RecordingAltered if a stored
+    recording's hash no longer matches the one taken when it was downloaded.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -91,6 +93,7 @@ def write_export(
             progress_cb,
             include_recordings,
             now,
+            edition or Edition(),
         )
         for path in replaced:
             path.unlink(missing_ok=True)
@@ -114,6 +117,7 @@ def _write_all(
     progress_cb: ProgressCallback | None,
     include_recordings: bool,
     now: datetime | None,
+    edition: Edition,
 ) -> None:
     stem = safe_stem(campaign.slug)
     expected = _counted(session, campaign)
@@ -125,16 +129,17 @@ def _write_all(
         path = out_dir / name
         if fmt == "pdf":
             with open(path, "wb") as fh:
-                n = write_pdf(session, campaign, fh, now=now, progress_cb=steps.stage())
+                n = write_pdf(
+                    session, campaign, fh, now=now, progress_cb=steps.stage(), edition=edition
+                )
         else:
             rows = steps.rows(counted_rows(session, campaign))
             with open(path, "w", encoding="utf-8", newline="") as fh:
-                guarded = integrity.guard_counts(session, campaign.id)
-                n = (
-                    write_csv(rows, fh)
-                    if fmt == "csv"
-                    else write_json(campaign, rows, fh, guarded=guarded)
-                )
+                if fmt == "csv":
+                    n = write_csv(rows, fh, edition.localizer(campaign))
+                else:
+                    guarded = integrity.guard_counts(session, campaign.id)
+                    n = write_json(campaign, rows, fh, guarded=guarded)
         if n != expected:
             raise ExportChanged(f"{name} has {n} signatures, {expected} were counted")
         files[name] = _file_entry(path)

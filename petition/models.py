@@ -7,7 +7,7 @@ Caller numbers never appear in plain text: a keyed HMAC to match them, a masked 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,10 +69,23 @@ class Campaign(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # What the public page says of the petition, below its title.
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The order is the language menu's; the first is the default.
     languages: so.Mapped[str] = so.mapped_column(sa.String(32), default="nl,fr,de,en")
     rule_key: so.Mapped[str] = so.mapped_column(sa.String(32), default="be-chamber")
     rule_total: so.Mapped[int | None] = so.mapped_column(default=None)  # custom rules only
+    rule_deadline: so.Mapped[date | None] = so.mapped_column(default=None)  # custom rules only
+    # The manual switch; the line also keeps to opens_at and closes_at (see campaigns.py).
     is_open: so.Mapped[bool] = so.mapped_column(default=True)
+    # When the line opens and closes by itself (naive UTC; None: no limit that way).
+    opens_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    closes_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    # Times on screen and in the export are in this IANA zone.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/Brussels")
+    # Who brings the petition to parliament: on the export's cover.
+    organisation_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    organisation_contact: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     ask_postcode: so.Mapped[bool] = so.mapped_column(default=False)
     ask_declaration: so.Mapped[bool] = so.mapped_column(default=False)
     ask_consent: so.Mapped[bool] = so.mapped_column(default=False)
@@ -89,6 +102,7 @@ class Campaign(Base):
     burst_min_calls: so.Mapped[int] = so.mapped_column(default=10)
     # ... and calls from a range in a burst wait for a person rather than count.
     hold_bursts: so.Mapped[bool] = so.mapped_column(default=True)
+    # When it was created or last opened by hand, and last closed by hand.
     opened_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     closed_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

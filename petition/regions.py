@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from petition.i18n import N_, translations
+
 
 class Region(StrEnum):
     """Where a signer lives, as far as their postcode tells. UNKNOWN is its own bucket."""
@@ -19,32 +21,12 @@ class Region(StrEnum):
     UNKNOWN = "unknown"
 
 
-# Official names of the regions in each language of the product.
-_LABELS: dict[str, dict[Region, str]] = {
-    "en": {
-        Region.FLANDERS: "Flemish Region",
-        Region.WALLONIA: "Walloon Region",
-        Region.BRUSSELS: "Brussels-Capital Region",
-        Region.UNKNOWN: "Unknown region",
-    },
-    "nl": {
-        Region.FLANDERS: "Vlaams Gewest",
-        Region.WALLONIA: "Waals Gewest",
-        Region.BRUSSELS: "Brussels Hoofdstedelijk Gewest",
-        Region.UNKNOWN: "Onbekend gewest",
-    },
-    "fr": {
-        Region.FLANDERS: "Région flamande",
-        Region.WALLONIA: "Région wallonne",
-        Region.BRUSSELS: "Région de Bruxelles-Capitale",
-        Region.UNKNOWN: "Région inconnue",
-    },
-    "de": {
-        Region.FLANDERS: "Flämische Region",
-        Region.WALLONIA: "Wallonische Region",
-        Region.BRUSSELS: "Region Brüssel-Hauptstadt",
-        Region.UNKNOWN: "Unbekannte Region",
-    },
+# Official names of the regions (translated in the catalogs).
+NAMES: dict[Region, str] = {
+    Region.FLANDERS: N_("Flemish Region"),
+    Region.WALLONIA: N_("Walloon Region"),
+    Region.BRUSSELS: N_("Brussels-Capital Region"),
+    Region.UNKNOWN: N_("Unknown region"),
 }
 
 # ASCII digits only: str.isdigit() would also accept Arabic-Indic or superscript digits.
@@ -56,8 +38,7 @@ def region_label(region: Region, language: str) -> str:
 
     An unsupported language falls back to English rather than failing a page.
     """
-    labels = _LABELS.get(language.split("-")[0].lower(), _LABELS["en"])
-    return labels[Region(region)]
+    return translations(language).gettext(NAMES[Region(region)])
 
 
 def parse_postcode(digits: str | None) -> str | None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from petition import review
+from petition.campaigns import line_state, takes_calls
 from petition.models import (
     Call,
     Campaign,
@@ -26,13 +27,19 @@ from petition.thresholds import CUSTOM, Rule, Tally, closes_at, progress, rule_f
 
 def campaign_rule(campaign: Campaign) -> Rule:
     if campaign.rule_key == CUSTOM:
-        return rule_for(CUSTOM, custom_total=campaign.rule_total)
+        return rule_for(CUSTOM, custom_total=campaign.rule_total, deadline=campaign.rule_deadline)
     return rule_for(campaign.rule_key)
+
+
+def window_start(campaign: Campaign) -> datetime:
+    """Where a rule's window (the Bundestag's six weeks) starts: the opening date-time the
+    campaign set, else when it was created or last opened by hand."""
+    return campaign.opens_at or campaign.opened_at
 
 
 def _window_count(session: so.Session, campaign: Campaign, rule: Rule, now: datetime) -> int | None:
     """Counted signatures inside the rule's window (Bundestag: six weeks), or None."""
-    closes = closes_at(rule, campaign.opened_at, now) if rule.window_days else None
+    closes = closes_at(rule, window_start(campaign), now) if rule.window_days else None
     if closes is None:
         return None
     return session.scalar(
@@ -54,7 +61,7 @@ def _tally(
         total=sum(by_region.values()),
         by_region={Region(k): v for k, v in by_region.items()},
         by_country=by_country,
-        opened_at=campaign.opened_at,
+        opened_at=window_start(campaign),
         counted_in_window=in_window,
     )
 
@@ -131,7 +138,8 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
     )
     return {
         "campaign": campaign.slug,
-        "open": campaign.is_open,
+        "open": takes_calls(campaign, now),
+        "line": line_state(campaign, now).value,
         "signatures": by_state[SignatureState.COUNTED],
         "pending": by_state[SignatureState.RECEIVED] + by_state[SignatureState.TRANSCRIBED],
         "needs_review": by_state[SignatureState.NEEDS_REVIEW],
@@ -150,4 +158,6 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
         "by_language": dict(sorted(by_language.items())),
         "threshold": progress(rule, tally, now).to_dict(),
         "generated_at": now.isoformat(timespec="seconds") + "Z",
+        "time_zone": campaign.time_zone,
+        "asks_postcode": campaign.ask_postcode,
     }

@@ -20,9 +20,11 @@ from types import MappingProxyType
 from typing import Any
 
 from petition.errors import PetitionError
+from petition.i18n import N_
 from petition.regions import Region
 
 CUSTOM = "custom"
+CUSTOM_TITLE = N_("Custom threshold")
 
 
 class RuleError(PetitionError, ValueError):
@@ -136,23 +138,23 @@ ECI_COUNTRY_MINIMUMS: Mapping[str, int] = MappingProxyType(
 PRESETS: dict[str, Rule] = {
     "be-chamber": Rule(
         key="be-chamber",
-        title="Belgian Chamber of Representatives",
+        title=N_("Belgian Chamber of Representatives"),
         total=25_000,
-        eligibility="16+ and domiciled in Belgium",
+        eligibility=N_("16+ and domiciled in Belgium"),
         regional_minimums={Region.FLANDERS: 14_500, Region.WALLONIA: 8_000, Region.BRUSSELS: 2_500},
-        milestones=(Milestone("Hearing by a committee of the Chamber", 25_000),),
-        identification_note=(
+        milestones=(Milestone(N_("Hearing by a committee of the Chamber"), 25_000),),
+        identification_note=N_(
             "The Chamber counts only signatures made on its own platform with e-ID or itsme; "
             "voice signatures are evidence of support, not signatures the Chamber will count."
         ),
     ),
     "flemish-parliament": Rule(
         key="flemish-parliament",
-        title="Flemish Parliament",
+        title=N_("Flemish Parliament"),
         total=15_000,
-        eligibility="Anyone: no condition of age, nationality or residence",
-        milestones=(Milestone("Hearing by a committee of the Flemish Parliament", 15_000),),
-        identification_note=(
+        eligibility=N_("Anyone: no condition of age, nationality or residence"),
+        milestones=(Milestone(N_("Hearing by a committee of the Flemish Parliament"), 15_000),),
+        identification_note=N_(
             "The Flemish Parliament counts only written petitions signed by hand with each "
             "signer's name; voice signatures are evidence of support, not signatures the Flemish "
             "Parliament will count."
@@ -160,11 +162,11 @@ PRESETS: dict[str, Rule] = {
     ),
     "walloon-parliament": Rule(
         key="walloon-parliament",
-        title="Walloon Parliament",
+        title=N_("Walloon Parliament"),
         total=1_000,
-        eligibility="16+",
-        milestones=(Milestone("Author heard by the Walloon Parliament", 1_000),),
-        identification_note=(
+        eligibility=N_("16+"),
+        milestones=(Milestone(N_("Author heard by the Walloon Parliament"), 1_000),),
+        identification_note=N_(
             "The Walloon Parliament counts only signatures made on its own website or on paper "
             "with each signer's name and address; voice signatures are evidence of support, not "
             "signatures the Walloon Parliament will count."
@@ -174,12 +176,12 @@ PRESETS: dict[str, Rule] = {
     # elsewhere, or who keyed no postcode, show in the total but bring the rule no closer.
     "brussels-parliament": Rule(
         key="brussels-parliament",
-        title="Brussels Parliament",
+        title=N_("Brussels Parliament"),
         total=1_000,
-        eligibility="16+ and domiciled in the Brussels-Capital Region",
+        eligibility=N_("16+ and domiciled in the Brussels-Capital Region"),
         regional_minimums={Region.BRUSSELS: 1_000},
-        milestones=(Milestone("Author heard by the Brussels Parliament", 1_000),),
-        identification_note=(
+        milestones=(Milestone(N_("Author heard by the Brussels Parliament"), 1_000),),
+        identification_note=N_(
             "The Brussels Parliament counts only signatures made on democratie.brussels or on "
             "paper with each signer's name, address and date of birth; voice signatures are "
             "evidence of support, not signatures the Brussels Parliament will count. Only "
@@ -188,14 +190,14 @@ PRESETS: dict[str, Rule] = {
     ),
     "uk-parliament": Rule(
         key="uk-parliament",
-        title="UK Parliament",
+        title=N_("UK Parliament"),
         total=10_000,
-        eligibility="British citizens and UK residents",
+        eligibility=N_("British citizens and UK residents"),
         milestones=(
-            Milestone("Government response", 10_000),
-            Milestone("Considered for a debate in Parliament", 100_000),
+            Milestone(N_("Government response"), 10_000),
+            Milestone(N_("Considered for a debate in Parliament"), 100_000),
         ),
-        identification_note=(
+        identification_note=N_(
             "The UK Parliament counts only signatures made on petition.parliament.uk and "
             "confirmed by email; voice signatures are evidence of support, not signatures "
             "Parliament will count."
@@ -203,12 +205,14 @@ PRESETS: dict[str, Rule] = {
     ),
     "bundestag": Rule(
         key="bundestag",
-        title="German Bundestag",
+        title=N_("German Bundestag"),
         total=30_000,
-        eligibility="Anyone",
+        eligibility=N_("Anyone"),
         window_days=42,  # six weeks from the campaign's opening
-        milestones=(Milestone("Quorum for a public hearing by the Petitions Committee", 30_000),),
-        identification_note=(
+        milestones=(
+            Milestone(N_("Quorum for a public hearing by the Petitions Committee"), 30_000),
+        ),
+        identification_note=N_(
             "The Bundestag counts only co-signatures made by registered users on its e-petition "
             "site; voice signatures are evidence of support, not co-signatures the Bundestag "
             "will count."
@@ -216,15 +220,15 @@ PRESETS: dict[str, Rule] = {
     ),
     "eci": Rule(
         key="eci",
-        title="European Citizens' Initiative",
+        title=N_("European Citizens' Initiative"),
         total=1_000_000,
-        eligibility="EU citizens old enough to vote for the European Parliament (16+ or 18+)",
+        eligibility=N_("EU citizens old enough to vote for the European Parliament (16+ or 18+)"),
         country_minimums=ECI_COUNTRY_MINIMUMS,
         min_countries=7,  # one quarter of the Member States
         milestones=(
-            Milestone("Hearing at the European Parliament and a Commission reply", 1_000_000),
+            Milestone(N_("Hearing at the European Parliament and a Commission reply"), 1_000_000),
         ),
-        identification_note=(
+        identification_note=N_(
             "The European Commission counts only statements of support made in its online "
             "collection system or on its paper forms, with the personal data each Member State "
             "requires, and counts each signer in the Member State of their nationality; voice "
@@ -239,7 +243,7 @@ def custom_rule(
     total: int,
     regional_minimums: Mapping[Region, int] | None = None,
     deadline: date | None = None,
-    title: str = "Custom threshold",
+    title: str = CUSTOM_TITLE,
 ) -> Rule:
     """A rule the campaign sets itself: a number, optional regional minimums and deadline.
 
@@ -251,7 +255,7 @@ def custom_rule(
         key=CUSTOM,
         title=title,
         total=total,
-        eligibility="Set by the campaign",
+        eligibility=N_("Set by the campaign"),
         regional_minimums=minimums,
         deadline=deadline,
     )
@@ -262,7 +266,7 @@ def rule_for(
     custom_total: int | None = None,
     regional_minimums: Mapping[Region, int] | None = None,
     deadline: date | None = None,
-    title: str = "Custom threshold",
+    title: str = CUSTOM_TITLE,
 ) -> Rule:
     """The preset named `key`, or a custom rule when `key` is "custom".
 
@@ -411,6 +415,19 @@ class Progress:
                 for item in self.milestones
             ],
         }
+
+
+# The shortest bar that still shows: one signature of 25,000 is 0.004 %, which no one sees.
+MIN_VISIBLE_PERCENT = 1.5
+
+
+def bar_percent(count: int, target: int) -> float:
+    """How far to fill a progress bar for `count` of `target`: never empty once there is a
+    signature (MIN_VISIBLE_PERCENT at least), never past full. The figures beside the bar say
+    the exact share."""
+    if count <= 0 or target <= 0:
+        return 0.0
+    return max(MIN_VISIBLE_PERCENT, min(100.0, 100 * count / target))
 
 
 def closes_at(rule: Rule, opened_at: datetime | None, now: datetime) -> datetime | None:

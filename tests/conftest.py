@@ -20,7 +20,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from ivr import public
 from ivr.app import create_app
+from ivr.staff import overview
 from petition.config import Settings, load_settings
 from petition.db import Database
 from petition.models import Base, Campaign, CampaignNumber
@@ -35,6 +37,16 @@ PUBLIC_BASE_URL = "https://petition.example.org"
 CAMPAIGN_NUMBER = "+3220000001"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
+
+
+@pytest.fixture(autouse=True)
+def own_configuration_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The configuration file `petition run` writes goes to a folder of the test's own, for the
+    commands run here and the processes they start: never the machine's, nor another test's."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.delenv("PETITION_CONFIG", raising=False)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -108,6 +120,9 @@ def db(settings: Settings) -> Iterator[Database]:
 
 @pytest.fixture
 def app(settings: Settings, db: Database) -> Iterator[Flask]:
+    # The figures a process caches for a few seconds are another test's on a shared database.
+    public.clear_cache()
+    overview.clear_caches()
     application = create_app(settings, {"TESTING": True})
     yield application
     application.extensions["petition"].db.engine.dispose()

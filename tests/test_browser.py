@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from ivr.simulator import RecordingServer, simulate_call
+from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
 from petition.config import Settings
 from petition.db import Database
-from petition.models import AuditEvent, Signature
+from petition.models import AuditEvent, Campaign, Signature
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, make_settings, run_worker
 from tests.conftest_audio import Clips
 from tests.test_integrity import sign
@@ -80,19 +81,33 @@ def sign_in(page: Page, live_url: str, target: str, email: str) -> None:
     expect(page).to_have_url(live_url + target)
 
 
-def call(settings: Settings, live_url: str, wav: Path, caller: str, transcriber) -> None:  # type: ignore[no-untyped-def]
-    """A simulated call; the worker transcribes and decides it while its recording is served."""
+def call(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    live_url: str,
+    wav: Path,
+    caller: str,
+    transcriber,
+    *,
+    dialled: str = CAMPAIGN_NUMBER,
+    language: str = "fr",
+    postcode: str | None = None,
+) -> SimulatedCall:
+    """A simulated call; the worker (when given a transcriber) transcribes and decides it while
+    its recording is served."""
     with RecordingServer(wav, ACCOUNT_SID, AUTH_TOKEN) as server:
-        simulate_call(
+        heard = simulate_call(
             settings,
             base_url=live_url,
-            dialled=CAMPAIGN_NUMBER,
+            dialled=dialled,
             caller=caller,
-            language="fr",
+            language=language,
             server=server,
+            postcode=postcode,
             wait_for_fetch=0,
         )
-        run_worker(settings, transcriber)
+        if transcriber is not None:
+            run_worker(settings, transcriber)
+    return heard
 
 
 @pytest.mark.whisper
@@ -106,7 +121,7 @@ def test_staff_watch_the_count_then_review_a_withheld_caller_by_ear(
 ) -> None:
     add_user(db, "rita@example.org", "reviewer")
     sign_in(page, live_url, "/staff/c/glenn/", "rita@example.org")
-    count = page.locator(".hero [data-live='signatures']")
+    count = page.locator(".big [data-live='signatures']")
     expect(count).to_have_text("0")
     shot(page, "01-overview-before")
 
@@ -149,7 +164,7 @@ def test_staff_watch_the_count_then_review_a_withheld_caller_by_ear(
     shot(page, "05-queue-done")
 
     page.get_by_role("link", name="Overview").click()
-    expect(page.locator(".hero [data-live='signatures']")).to_have_text("2")
+    expect(page.locator(".big [data-live='signatures']")).to_have_text("2")
     expect(page.locator("[data-live='needs_review']")).to_have_text("0")
     shot(page, "06-overview-after-review")
 
@@ -206,15 +221,20 @@ def test_every_staff_page_renders_cleanly_in_dutch_and_french(
     sign_in(page, live_url, "/staff/", "ann@example.org")
     pages = [
         ("campaigns", "/staff/"),
+        ("new-campaign", "/staff/campaigns/new"),
         ("overview", "/staff/c/glenn/"),
+        ("details", "/staff/c/glenn/details"),
         ("review", "/staff/c/glenn/review"),
         ("name-checks", "/staff/c/glenn/review?tab=names"),
         ("name-check", f"/staff/c/glenn/s/{unsure.public_id}?tab=names"),
         ("signatures", "/staff/c/glenn/signatures"),
         ("settings", "/staff/c/glenn/settings"),
+        ("export", "/staff/c/glenn/export"),
+        ("audit", "/staff/c/glenn/audit"),
         ("account", "/staff/account"),
     ]
-    for lang, heading in (("nl", "Campagnes"), ("fr", "Campagnes"), ("en", "Campaigns")):
+    languages = (("nl", "Campagnes"), ("fr", "Campagnes"), ("de", "Kampagnen"), ("en", "Campaigns"))
+    for lang, heading in languages:
         page.goto(f"{live_url}/staff/language/{lang}?next=/staff/")
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         for name, path in pages:
@@ -228,9 +248,12 @@ def test_every_staff_page_renders_cleanly_in_dutch_and_french(
     expect(skip).to_be_focused()
     outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline == "solid"
-    page.goto(live_url + "/p/glenn/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Better online protection of minors")
-    shot(page, "11-public-embed")
+    for lang in ("nl", "fr", "de", "en"):
+        page.goto(f"{live_url}/p/glenn/?lang={lang}")
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Better online protection of minors"
+        )
+        shot(page, f"11-public-{lang}")
 
 
 QUEUE_NAMES = [
@@ -277,7 +300,7 @@ def test_reviewers_confirm_names_by_keyboard_side_by_side_and_the_export_says_so
     rita, sam, ann = (context.new_page() for context in contexts)
     try:
         sign_in(ann, live_url, "/staff/c/glenn/", "ann@example.org")
-        confirmed = ann.locator(".tiles [data-live='names.confirmed']")
+        confirmed = ann.locator("dd[data-live='names.confirmed']")
         expect(confirmed).to_have_text("0")
         for reviewer, email in ((rita, "rita@example.org"), (sam, "sam@example.org")):
             sign_in(reviewer, live_url, "/staff/c/glenn/review", email)
@@ -299,7 +322,7 @@ def test_reviewers_confirm_names_by_keyboard_side_by_side_and_the_export_says_so
                 seen["sam"].append(confirm_by_keyboard(sam, ["Enter"]))
         assert not set(seen["rita"]) & set(seen["sam"])  # never the same item
         expect(confirmed).to_have_text("23", timeout=15_000)  # the overview polls; 1 no-name
-        expect(ann.locator("[data-live='names.missing']")).to_have_text("1")
+        expect(ann.locator("dd[data-live='names.missing']")).to_have_text("1")
         shot(ann, "21-overview-names")
         with db.session() as s:
             statuses = dict(
@@ -313,14 +336,14 @@ def test_reviewers_confirm_names_by_keyboard_side_by_side_and_the_export_says_so
 
         ann.goto(f"{live_url}/staff/c/glenn/export")
         with ann.expect_download() as download:
-            ann.locator("a[href$='export.pdf']").click()
+            ann.locator("a[href*='export.pdf']").click()
         pdf = tmp_path / "glenn.pdf"
         download.value.save_as(pdf)
         cover = subprocess.run(
             ["pdftotext", "-l", "1", "-layout", str(pdf), "-"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
-        assert "23 of 26 names confirmed by a person" in cover
+        assert "23 van 26 namen bevestigd door een mens" in cover  # the first language: Dutch
         subprocess.run(
             ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "3", str(pdf),
              str(ARTIFACTS / "22-pdf")],
@@ -342,7 +365,7 @@ def test_a_reviewer_listens_to_a_same_audio_group_rejects_it_and_previews_a_bulk
     add_user(db, "rita@example.org", "reviewer")
     sign_in(page, live_url, "/staff/c/glenn/review", "rita@example.org")
     expect(page.get_by_role("link", name="One voice from 5 numbers")).to_be_visible()
-    shot(page, "30-review-queue-with-a-same-audio-group")
+    shot(page, "40-review-queue-with-a-same-audio-group")
     page.get_by_role("link", name="Start reviewing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("5 recordings, one voice")
     players = page.locator("audio")
@@ -355,12 +378,12 @@ def test_a_reviewer_listens_to_a_same_audio_group_rejects_it_and_previews_a_bulk
             arg=i,
             timeout=10_000,
         )
-    shot(page, "31-same-audio-group")
+    shot(page, "41-same-audio-group")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Reject all 5 as one voice replayed").click()
     expect(page.get_by_text("Rejected as one voice: 5.")).to_be_visible()
     expect(page.get_by_role("button", name="Undo")).to_have_count(1)
-    shot(page, "32-group-rejected-bulk-page")
+    shot(page, "42-group-rejected-bulk-page")
     with db.session() as s:
         reasons = s.execute(
             sa.select(Signature.state, Signature.reason, sa.func.count()).group_by(
@@ -378,4 +401,158 @@ def test_a_reviewer_listens_to_a_same_audio_group_rejects_it_and_previews_a_bulk
     expect(preview).to_contain_text("Would be rejected: 1 (in the count now: 1;")
     expect(preview.get_by_role("row", name="Flemish Region")).to_contain_text("−1")
     expect(page.get_by_label("Reason for the invalidation")).to_have_value("burst")
-    shot(page, "33-bulk-preview")
+    shot(page, "43-bulk-preview")
+
+
+# --- launching a campaign from the staff pages ------------------------------------------------
+
+KAMER_NUMBER = "+3220000005"
+
+
+def launch(page: Page, live_url: str) -> None:
+    """An admin creates a campaign for the Chamber in the staff pages."""
+    page.goto(live_url + "/staff/")
+    page.get_by_role("link", name="New campaign").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New campaign")
+    page.get_by_label("Title").fill("Bescherm minderjarigen online")
+    page.get_by_label("Description").fill(
+        "Wij vragen de Kamer om minderjarigen beter te beschermen tegen het delen van beelden."
+    )
+    page.get_by_label("Short name").fill("kamer")
+    page.get_by_label("Phone numbers").fill("02 000 00 05")
+    page.get_by_label("Organisation").fill("Child Focus")
+    page.get_by_label("Contact").fill("info@childfocus.be")
+    page.get_by_role("button", name="Create the campaign").click()
+    expect(page).to_have_url(live_url + "/staff/c/kamer/")
+    expect(page.get_by_text("Campaign created. Its line is open.")).to_be_visible()
+
+
+@pytest.mark.whisper
+def test_an_admin_launches_a_chamber_campaign_and_a_call_from_2000_moves_the_flemish_bar(
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    page: Page,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
+) -> None:
+    add_user(db, "ann@example.org", "admin")
+    sign_in(page, live_url, "/staff/", "ann@example.org")
+    page.get_by_role("link", name="New campaign").click()
+    rule = page.get_by_label("Rule", exact=True)
+    expect(rule).to_have_value("be-chamber")  # the Chamber is the first choice
+    postcode = page.get_by_label("Ask for the postcode (4 digits on the keypad)")
+    expect(postcode).to_be_checked()  # its regional minimums need a postcode
+    rule.select_option("flemish-parliament")
+    expect(postcode).not_to_be_checked()  # no regions, no postcode by default
+    rule.select_option("be-chamber")
+    expect(postcode).to_be_checked()
+    shot(page, "30-new-campaign")
+    launch(page, live_url)
+    with db.session() as s:
+        kamer = s.scalar(sa.select(Campaign).where(Campaign.slug == "kamer"))
+        assert kamer is not None and kamer.ask_postcode and kamer.rule_key == "be-chamber"
+        assert [n.number for n in kamer.numbers] == [KAMER_NUMBER]
+        created = s.scalar(sa.select(AuditEvent).where(AuditEvent.action == "campaign_created"))
+        assert created is not None and created.actor == "ann@example.org"
+
+    flemish = page.locator("progress[data-region='flanders']")
+    expect(flemish).to_have_js_property("value", 0)
+    shot(page, "31-overview-before-the-call")
+    wav = speech("Mijn naam is Jan Peeters", "nl")
+    heard = call(settings, live_url, wav, "+32470555001", transcriber,
+                 dialled=KAMER_NUMBER, language="nl", postcode="2000")  # fmt: skip
+    assert heard.postcode_asked and "keys: 2000" in heard.transcript
+    # The page polls; nobody reloads it. One signature of 14,500 still shows on the bar.
+    page.wait_for_function(
+        "() => document.querySelector(\"progress[data-region='flanders']\").value > 0",
+        timeout=20_000,
+    )
+    expect(page.locator("[data-live='region.flanders.count']")).to_have_text("1")
+    shot(page, "32-overview-after-a-call-from-2000")
+    with db.session() as s:
+        signed = s.scalar(sa.select(Signature).where(Signature.postcode == "2000"))
+        assert signed is not None and signed.region == "flanders" and signed.state == "counted"
+
+
+def test_the_dutch_export_page_gives_a_dutch_pdf_and_the_french_public_page_a_number_to_call(
+    settings: Settings, db: Database, live_url: str, browser: Browser, tmp_path: Path
+) -> None:
+    add_user(db, "ann@example.org", "admin")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "/staff/", "ann@example.org")
+        launch(page, live_url)
+        for i, (name, postcode) in enumerate(
+            [("Els Wouters", "2000"), ("Luc Dupont", "4000"), ("Sofie Maes", "1000")]
+        ):
+            arrive(settings, db, f"+3247055501{i}", f"Mijn naam is {name}",
+                   dialled=KAMER_NUMBER, postcode=postcode)  # fmt: skip
+        page.goto(f"{live_url}/staff/language/nl?next=/staff/c/kamer/export")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Export voor het parlement")
+        expect(page.get_by_label("Taal van de pdf en het rekenblad")).to_have_value("nl")
+        shot(page, "33-nl-export")
+        covers = {}
+        for lang in ("nl", "fr"):
+            page.get_by_label("Taal van de pdf en het rekenblad").select_option(lang)
+            page.get_by_role("button", name="Kiezen").click()
+            with page.expect_download() as download:
+                page.get_by_role("link", name="Petitie als pdf").click()
+            pdf = tmp_path / f"kamer-{lang}.pdf"
+            download.value.save_as(pdf)
+            covers[lang] = " ".join(
+                subprocess.run(
+                    ["pdftotext", "-l", "1", str(pdf), "-"],
+                    check=True, capture_output=True, text=True,
+                ).stdout.split()
+            )  # fmt: skip
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf),
+                 str(ARTIFACTS / f"34-pdf-cover-{lang}")],
+                check=True,
+            )  # fmt: skip
+        for words in ("Getelde telefonische handtekeningen", "Vlaams Gewest", "Gemaakt door Child "
+                      "Focus", "Geëxporteerd door ann@example.org", "Belgische Kamer van "
+                      "volksvertegenwoordigers", "Hoe de handtekeningen verzameld"):  # fmt: skip
+            assert words in covers["nl"], words
+        assert "Signatures par téléphone comptées" in covers["fr"]
+        assert "Région flamande" in covers["fr"] and "Réalisé par Child Focus" in covers["fr"]
+
+        page.goto(f"{live_url}/p/kamer/?lang=fr")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Bescherm minderjarigen online")
+        tel = page.locator(f"a[href='tel:{KAMER_NUMBER}']")
+        expect(tel).to_have_text("+32 2 000 00 05")
+        expect(page.locator(".count")).to_contain_text("25\u202f000")  # as French writes it
+        expect(page.locator(".count")).to_contain_text("sur 25")
+        shot(page, "35-fr-public-page")
+        page.goto(f"{live_url}/p/kamer/?lang=nl")
+        expect(page.locator(".count")).to_contain_text("van 25.000")
+        shot(page, "35-nl-public-page")
+    finally:
+        context.close()
+
+
+def test_a_closing_date_in_the_past_closes_the_line_for_the_next_call(
+    settings: Settings, db: Database, live_url: str, page: Page, tmp_path: Path
+) -> None:
+    add_user(db, "ann@example.org", "admin")
+    sign_in(page, live_url, "/staff/c/glenn/details", "ann@example.org")
+    closes = page.get_by_label("Closes on")
+    closes.fill("2020-01-01T12:00")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Campaign details saved.")).to_be_visible()
+    expect(closes).to_have_value("2020-01-01T12:00")  # typed in Brussels time, shown so again
+    with db.session() as s:
+        glenn = s.scalar(sa.select(Campaign).where(Campaign.slug == "glenn"))
+        assert glenn is not None and glenn.closes_at == datetime(2020, 1, 1, 11, 0)  # UTC
+        changed = s.scalar(sa.select(AuditEvent).where(AuditEvent.action == "campaign_changed"))
+        assert changed is not None and changed.after == {"closes_at": "2020-01-01T11:00:00"}
+    page.get_by_role("link", name="Overview", exact=True).click()
+    expect(page.locator(".title-row .badge")).to_have_text("Ended")
+    shot(page, "36-overview-closed-by-its-date")
+
+    heard = call(settings, live_url, phone_wav(tmp_path / "tone.wav"), "+32470555003", None)
+    assert heard.recording_sid is None  # no beep, no recording
+    played = [line for line in heard.transcript if line.startswith("Play:")]
+    assert played and all(line.endswith("/closed.wav") for line in played)

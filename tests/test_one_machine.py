@@ -1,5 +1,6 @@
 """README's first scenario, as a user runs it: `petition run` on its embedded defaults, then a
-simulated call in French, counted and visible in the stats API and the CSV export."""
+simulated call in French from a Brussels postcode, counted, moving the Brussels bar, and visible
+in the stats API and the CSV export made from another folder."""
 
 from __future__ import annotations
 
@@ -26,13 +27,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def petition(env: dict[str, str], *args: str, timeout: float = 180) -> str:
+def petition(env: dict[str, str], *args: str, timeout: float = 180, cwd: Path | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "ivr.cli", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
+        cwd=cwd,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
@@ -109,19 +111,23 @@ def one_machine(start_run: Callable[..., OneMachine]) -> tuple[dict[str, str], s
     return run.env, run.base
 
 
-def test_a_simulated_french_call_is_counted_on_the_embedded_defaults(
+def test_a_simulated_french_call_from_brussels_is_counted_on_the_embedded_defaults(
     one_machine: tuple[dict[str, str], str], tmp_path: Path
 ) -> None:
     env, base = one_machine
-    petition(env, "campaign", "create", "--slug", "glenn", "--number", "+3220000001")
+    created = petition(env, "campaign", "create", "--slug", "glenn", "--number", "+3220000001",
+                       "--languages", "nl,fr,de,en")  # fmt: skip
+    assert "asks for a postcode" in created  # the Chamber's rule counts by region
     out = petition(
         env,
         "simulate-call",
         "--campaign", "glenn",
         "--language", "fr",
+        "--postcode", "1000",
         "--say", "Je m'appelle Sophie Dubois",
         "--base-url", base,
     )  # fmt: skip
+    assert "keys: 1000" in out
     decided = json.loads(out.strip().splitlines()[-1])
     assert decided["state"] == "counted" and decided["name"] == "Sophie Dubois"
 
@@ -134,11 +140,24 @@ def test_a_simulated_french_call_is_counted_on_the_embedded_defaults(
     metrics = requests.get(f"{base}/metrics", headers=headers, timeout=10).text
     assert 'petition_recordings_decided_total{state="counted"} 1.0' in metrics
     assert "petition_transcription_seconds_count 1.0" in metrics
+    brussels = next(r for r in stats["threshold"]["regions"] if r["region"] == "brussels")
+    assert brussels["count"] == 1  # the Brussels bar moves
+    page = requests.get(f"{base}/p/glenn/?lang=fr", timeout=10).text
+    assert 'href="tel:+3220000001"' in page and "1 / 2\u202f500" in page
 
-    exported = tmp_path / "glenn.csv"
-    petition(env, "export", "--campaign", "glenn", "--format", "csv", "--out", str(exported))
+    # From another folder, without DATA_DIR: the data `petition run` recorded.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    anywhere = {k: v for k, v in env.items() if k != "DATA_DIR"}
+    exported = elsewhere / "glenn.csv"
+    petition(anywhere, "export", "--campaign", "glenn", "--format", "csv", "--out",
+             str(exported), "--language", "en", cwd=elsewhere)  # fmt: skip
     with open(exported, newline="") as fh:
-        assert [row["name"] for row in csv.DictReader(fh)] == ["Sophie Dubois"]
+        assert [row["Name"] for row in csv.DictReader(fh)] == ["Sophie Dubois"]
+    assert not (elsewhere / "data").exists()
+    log = (tmp_path / "run.out").read_text() + (tmp_path / "run.log").read_text()
+    assert f"data folder: {env['DATA_DIR']}" in log and "database: sqlite:///" in log
+    assert "recorded in" in log and "Context impl" not in log
     # The embedded Redis lives under DATA_DIR, next to the SQLite file.
     assert (Path(env["DATA_DIR"]) / "petition.sqlite3").exists()
     assert (Path(env["DATA_DIR"]) / "redis.sock").exists()

@@ -10,8 +10,9 @@ import shutil
 import struct
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +20,9 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from petition import phones
+from petition.config import load_settings
 from petition.db import Database
+from petition.export import Edition
 from petition.manifest import (
     ExportError,
     RecordingAltered,
@@ -165,10 +168,10 @@ class Petition:
                 s, self.campaign(s), out, recordings_root=self.recordings, now=NOW, **options
             )
 
-    def pdf(self) -> bytes:
+    def pdf(self, edition: Edition | None = None) -> bytes:
         buffer = io.BytesIO()
         with self.db.session() as s:
-            write_pdf(s, self.campaign(s), buffer, now=NOW)
+            write_pdf(s, self.campaign(s), buffer, now=NOW, edition=edition)
         return buffer.getvalue()
 
 
@@ -232,12 +235,30 @@ def test_csv_reads_back_with_the_csv_module(petition: Petition, tmp_path: Path):
     petition.bundle(tmp_path / "export")
     with open(tmp_path / "export" / "glenn.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert [row["number"] for row in rows] == [str(n) for n in range(1, len(CALLERS) + 1)]
-    assert rows[0]["name"] == "Françoise Müller-Lüdenscheidt"
-    assert rows[0]["region"] == "brussels"
-    assert rows[0]["signed_at"] == "2025-03-03T14:30:00Z"
-    assert rows[2]["name_status"] == "to_check"  # waiting for a person
-    assert rows[0]["name_status"] == "confirmed"
+    assert [row["No."] for row in rows] == [str(n) for n in range(1, len(CALLERS) + 1)]
+    assert rows[0]["Name"] == "Françoise Müller-Lüdenscheidt"
+    assert rows[0]["Region"] == "Brussels-Capital Region"
+    # Times in the campaign's time zone, with their offset: 14:30 UTC is 15:30 in Brussels.
+    assert rows[0]["Date and time (Europe/Brussels)"] == "2025-03-03T15:30:00+01:00"
+    assert rows[2]["Name status"] == "to check"  # waiting for a person
+    assert rows[0]["Name status"] == "confirmed by a person"
+
+
+def test_the_csv_for_parliament_speaks_the_exports_language(petition: Petition, tmp_path: Path):
+    petition.sign_callers()
+    petition.bundle(tmp_path / "export", edition=Edition(language="fr"))
+    with open(tmp_path / "export" / "glenn.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == [
+        "N°", "Nom", "Code postal", "Région", "Date et heure (Europe/Brussels)",
+        "Identifiant de signature", "Langue de l'appel", "Statut du nom",
+    ]  # fmt: skip
+    assert rows[0]["Région"] == "Région de Bruxelles-Capitale"
+    assert rows[0]["Statut du nom"] == "confirmé par une personne"
+    # The JSON stays for machines: codes and UTC, whatever the language.
+    document = json.loads((tmp_path / "export" / "glenn.json").read_text(encoding="utf-8"))
+    first = document["signatures"][0]
+    assert (first["region"], first["signed_at"]) == ("brussels", "2025-03-03T14:30:00Z")
 
 
 def test_a_name_that_looks_like_a_formula_is_escaped_in_the_csv(petition: Petition, tmp_path):
@@ -245,7 +266,7 @@ def test_a_name_that_looks_like_a_formula_is_escaped_in_the_csv(petition: Petiti
     petition.bundle(tmp_path / "export")
     with open(tmp_path / "export" / "glenn.csv", encoding="utf-8", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
-    assert row["name"] == '\'=HYPERLINK("http://x")'
+    assert row["Name"] == '\'=HYPERLINK("http://x")'
 
 
 def test_json_lists_the_same_signatures_as_the_csv(petition: Petition, tmp_path: Path):
@@ -453,6 +474,7 @@ def test_the_pdf_has_the_cover_the_chart_and_every_row(petition: Petition, tmp_p
     cover, chart = pages[0], pages[1]
     assert "Better online protection of minors" in cover
     assert f"{counted}" in cover
+    assert "Period (Europe/Brussels)" in cover
     assert "3 March 2025" in cover  # the period starts with the first signature
     assert "Totals by region" in cover
     assert "Flemish Region" in cover and "14,500" in cover
@@ -468,7 +490,44 @@ def test_the_pdf_has_the_cover_the_chart_and_every_row(petition: Petition, tmp_p
     assert "Jan Peeters *" in listed  # flagged for a name check
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
     for page in pages[2:]:
-        assert "Date and time (UTC)" in page  # the heading repeats on every page
+        assert "Date and time" in page  # the heading repeats on every page
+        assert "Times in Europe/Brussels" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nl", ["Getelde telefonische handtekeningen", "3 maart 2025", "Vlaams Gewest", "14.500",
+                "Belgische Kamer van volksvertegenwoordigers", "16+ en gedomicilieerd in België",
+                "Gemaakt door Child Focus (info@childfocus.be).",
+                "Geëxporteerd door ann@example.org"]),
+        ("fr", ["Signatures par téléphone comptées", "3 mars 2025", "Région flamande", "14 500",
+                "Chambre des représentants de Belgique", "domicilié en Belgique",
+                "Réalisé par Child Focus (info@childfocus.be).", "Exporté par ann@example.org"]),
+        ("de", ["Gezählte telefonische Unterschriften", "3. März 2025", "Flämische Region",
+                "14.500", "Belgische Abgeordnetenkammer", "mit Wohnsitz in Belgien",
+                "Erstellt von Child Focus", "Exportiert von ann@example.org"]),
+    ],
+)  # fmt: skip
+def test_the_pdf_speaks_the_language_asked_for_and_says_who_made_it(
+    petition: Petition, tmp_path: Path, language: str, words: list[str]
+) -> None:
+    petition.sign_callers()
+    with petition.db.session() as s:
+        campaign = petition.campaign(s)
+        campaign.organisation_name = "Child Focus"
+        campaign.organisation_contact = "info@childfocus.be"
+    edition = Edition(language=language, exported_by="ann@example.org", exported_on=NOW.date())
+    buffer = io.BytesIO()
+    with petition.db.session() as s:
+        write_pdf(s, petition.campaign(s), buffer, now=NOW, edition=edition)
+    pages = pdf_pages(pdf_text(buffer.getvalue(), tmp_path))
+    cover = " ".join(pages[0].split())  # the layout breaks lines anywhere
+    for word in words:
+        assert word in cover, word
+    assert "Counted voice signatures" not in cover and "Flemish Region" not in cover
+    # The list: times in Brussels (the first signature, 14:30 UTC, was at 15:30 there).
+    assert "2025-03-03 15:30:00" in pages[2]
 
 
 def test_the_pdf_of_a_campaign_without_signatures_says_so(petition: Petition, tmp_path: Path):
@@ -501,6 +560,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def cli_petition(cli_env: dict[str, str]) -> Iterator[Petition]:
+    load_settings(cli_env)  # the data folder and its secrets, as `petition run` leaves them
     db = Database(cli_env["DATABASE_URL"])
     db.migrate()
     petition = Petition(db, Path(cli_env["DATA_DIR"]) / "recordings")
@@ -512,8 +572,11 @@ def cli_petition(cli_env: dict[str, str]) -> Iterator[Petition]:
 @pytest.mark.parametrize("fmt", ["csv", "json", "pdf"])
 def test_cli_exports_one_file_in_each_format(cli_petition, cli_env, tmp_path: Path, fmt: str):
     out = tmp_path / f"petition.{fmt}"
+    options = ["--language", "en", "--exported-by", "ann@example.org"]
     result = CliRunner().invoke(
-        main, ["export", "--campaign", "glenn", "--format", fmt, "--out", str(out)], env=cli_env
+        main,
+        ["export", "--campaign", "glenn", "--format", fmt, "--out", str(out), *options],
+        env=cli_env,
     )
     assert result.exit_code == 0, result.output
     assert f"{len(CALLERS)} signatures written to {out}" in result.output
@@ -521,7 +584,10 @@ def test_cli_exports_one_file_in_each_format(cli_petition, cli_env, tmp_path: Pa
     assert not out.with_name(out.name + ".part").exists()
     if fmt == "pdf":
         assert out.read_bytes().startswith(b"%PDF")
-        assert out.read_bytes() == cli_petition.pdf()  # the same bytes as from the library
+        today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Brussels")).date()
+        edition = Edition(language="en", exported_by="ann@example.org", exported_on=today)
+        # The same bytes as from the library, for the same data and the same edition.
+        assert out.read_bytes() == cli_petition.pdf(edition)
 
 
 def test_cli_bundle_then_verify_prints_ok(cli_petition, cli_env, tmp_path: Path):

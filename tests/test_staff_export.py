@@ -26,8 +26,10 @@ def test_a_reviewer_downloads_the_petition_without_phone_numbers(
     arrive(settings, db, "+32470000301", "Je m'appelle Sophie Dubois", language="fr")
     signed_in(client, db, "reviewer")
     assert client.get("/staff/c/glenn/export").status_code == 200
-    body = client.get("/staff/c/glenn/export.csv").data.decode()
-    assert [r["name"] for r in csv.DictReader(io.StringIO(body))] == ["Sophie Dubois"]
+    body = client.get("/staff/c/glenn/export.csv").data.decode()  # the first language: Dutch
+    assert [r["Naam"] for r in csv.DictReader(io.StringIO(body))] == ["Sophie Dubois"]
+    body = client.get("/staff/c/glenn/export.csv?lang=fr").data.decode()
+    assert [r["Nom"] for r in csv.DictReader(io.StringIO(body))] == ["Sophie Dubois"]
     pdf = client.get("/staff/c/glenn/export.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     bundle = download(client, "/staff/c/glenn/export.zip")

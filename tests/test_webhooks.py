@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from ivr.app import create_app
 from petition.db import Database
-from petition.models import Call, Campaign, Recording, Signature
+from petition.models import Call, Campaign, Recording, Signature, utcnow
 from tests.conftest import Carrier, add_campaign, call_params, make_settings
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -113,6 +114,31 @@ def test_closed_campaign_hears_a_short_message_and_is_hung_up(
     root = twiml(carrier.post("/ivr/voice", call_params("CA7")))
     assert [el.tag for el in root][-1] == "Hangup"
     assert root.find("Record") is None
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "answered"),
+    [
+        (None, timedelta(minutes=-1), False),  # the closing date-time has passed
+        (timedelta(hours=1), None, False),  # the opening date-time is still to come
+        (timedelta(hours=-1), timedelta(hours=1), True),  # between the two
+    ],
+)
+def test_the_line_opens_and_closes_by_itself_at_the_campaigns_dates(
+    carrier: Carrier,
+    db: Database,
+    opens: timedelta | None,
+    closes: timedelta | None,
+    answered: bool,
+) -> None:
+    now = utcnow()
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign))
+        assert c is not None
+        c.opens_at = now + opens if opens is not None else None
+        c.closes_at = now + closes if closes is not None else None
+    root = twiml(carrier.post("/ivr/voice", call_params("CA7b")))
+    assert (root.find("Hangup") is None) == answered
 
 
 def test_forged_signature_is_refused_with_403(carrier: Carrier) -> None:

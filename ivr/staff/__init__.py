@@ -6,6 +6,7 @@ progress page. Importing the view modules registers their routes on `bp`.
 
 from ivr.staff import (  # noqa: F401 (importing registers the routes)
     account,
+    campaign_details,
     campaign_settings,
     exports,
     guarding,

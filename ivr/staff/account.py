@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers.response import Response
 
-from ivr.app import services
-from ivr.staff import i18n
+from ivr import i18n
+from ivr.i18n import gettext
+from ivr.services import services
 from ivr.staff.auth import bp, user
 from petition import users
 from petition.models import User
@@ -43,7 +44,8 @@ def account_language() -> Response:
     with services().db.session() as s:
         users.set_language(s.get_one(User, user().id), lang)
     session.pop("lang", None)  # the account's choice now applies
-    flash(i18n.translate("done.language", lang), "success")
+    i18n.use_language(lang)  # the message in the language just chosen
+    flash(gettext("Language saved."), "success")
     return redirect(url_for("staff.account"))
 
 
@@ -62,5 +64,5 @@ def revoke_token(token_id: int) -> Response:
     with services().db.session() as s:
         if not users.revoke_token(s, s.get_one(User, user().id), token_id):
             abort(404)
-    flash(i18n.translate("done.revoked"), "success")
+    flash(gettext("Token revoked."), "success")
     return redirect(url_for("staff.account"))

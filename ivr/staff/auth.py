@@ -29,8 +29,9 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response
 
-from ivr.app import services
-from ivr.staff import i18n
+from ivr import i18n
+from ivr.i18n import gettext, ngettext
+from ivr.services import services
 from ivr.staff.ratelimit import LoginLimiter
 from petition import campaigns, users
 from petition.models import Campaign, User
@@ -97,10 +98,11 @@ def _wants_json() -> bool:
 @bp.before_request
 def gate() -> Any:
     g.user = current_user()
+    i18n.use_language(pick_language(g.user.language if g.user is not None else None))
     if request.endpoint not in OPEN_ENDPOINTS and g.user is None:
         if _wants_json() or request.endpoint == "staff.recording":
             abort(401)
-        flash(i18n.translate("login.required"), "info")
+        flash(gettext("Please sign in to see this page."), "info")
         return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
     if request.method == "POST":
         if request.endpoint in UPLOAD_ENDPOINTS:
@@ -137,15 +139,23 @@ def error_page(exc: HTTPException) -> Any:
         return {"error": exc.name}, code
     if code not in (400, 403, 404, 413):
         return exc
-    return render_template("staff/error.html", code=code, message_id=f"err.{code}"), code
+    return render_template("staff/error.html", code=code), code
+
+
+def pick_language(user_language: str | None = None) -> str:
+    """The switch in the page header (kept in the session), the user's own language, the
+    browser's, English."""
+    chosen = session.get("lang")
+    if chosen in i18n.LANGUAGES:
+        return str(chosen)
+    if user_language in i18n.LANGUAGES:
+        return str(user_language)
+    return i18n.best_accepted()
 
 
 @bp.context_processor
 def template_helpers() -> dict[str, Any]:
     return {
-        "t": i18n.translate,
-        "tm": i18n.translate_markup,
-        "num": i18n.format_number,
         "lang": i18n.current_language(),
         "languages": i18n.LANGUAGE_NAMES,
         "csrf_token": csrf_token,
@@ -159,9 +169,9 @@ def template_helpers() -> dict[str, Any]:
 def _caller(masked: str) -> str:
     """A masked number as shown; the words phones.identify uses for no number, translated."""
     if masked == "withheld":
-        return i18n.translate("reason.withheld")
+        return gettext("Number withheld")
     if masked == "unrecognised":
-        return i18n.translate("caller.unrecognised")
+        return gettext("Unrecognised number")
     return masked
 
 
@@ -206,14 +216,18 @@ def login() -> Any:
     wait = limiter().retry_after(conn, email, ip)
     if wait:
         minutes = max(1, -(-wait // 60))
-        error = i18n.translate("login.limited", minutes=minutes)
+        error = ngettext(
+            "Too many failed attempts. Try again in %(num)s minute.",
+            "Too many failed attempts. Try again in %(num)s minutes.",
+            minutes,
+        )
         return render_template("staff/login.html", email=email, error=error), 429
     with services().db.session() as s:
         found = users.authenticate(s, email, request.form.get("password", ""))
         uid = found.id if found else None
     if uid is None:
         limiter().failed(conn, email, ip)
-        error = i18n.translate("login.failed")
+        error = gettext("Wrong e-mail address or password.")
         return render_template("staff/login.html", email=email, error=error), 401
     limiter().succeeded(conn, email)
     lang = session.get("lang")
@@ -230,7 +244,7 @@ def logout() -> Response:
     session.clear()
     if lang:
         session["lang"] = lang
-    flash(i18n.translate("logout.done"), "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("staff.login"))
 
 

@@ -1,4 +1,6 @@
-"""Campaign settings (admins): open or close, languages, greeting audio and texts, blocklist.
+"""Campaign settings (admins): open or close, greeting audio and texts, name checks, blocklist.
+
+The campaign's details (numbers, languages, rule, steps, dates) are in campaign_details.py.
 
 Every change is written to the audit log. Each form posts, then redirects back (so a reload
 never posts twice) with a message saying what happened.
@@ -15,9 +17,9 @@ from werkzeug.wrappers.response import Response
 
 from audio.prompt_texts import LANGUAGES as CALL_LANGUAGES
 from audio.prompt_texts import prompt_text
-from ivr.app import services
+from ivr.i18n import gettext
 from ivr.media import uploaded_prompt_path
-from ivr.staff import i18n
+from ivr.services import services
 from ivr.staff.auth import UPLOAD_MAX_BYTES, bp, campaign_or_404, requires, user
 from ivr.staff.greeting_audio import MAX_SECONDS, AudioRejected, convert_greeting
 from petition import audit, campaigns, integrity, phones, review
@@ -61,6 +63,7 @@ def campaign_settings(slug: str) -> str:
     return render_template(
         "staff/settings.html",
         campaign=campaign,
+        line=campaigns.line_state(campaign).value,
         blocked=blocked,
         uploads=uploads,
         call_languages=CALL_LANGUAGES,
@@ -81,32 +84,9 @@ def set_open(slug: str) -> Response:
     is_open = request.form.get("open") == "1"
     with services().db.session() as s:
         campaigns.set_open(s, campaign_or_404(s, slug), is_open, actor=user().email)
-    flash(i18n.translate("done.opened" if is_open else "done.closed"), "success")
+    done = gettext("The campaign is open.") if is_open else gettext("The campaign is closed.")
+    flash(done, "success")
     return _back(slug)
-
-
-@bp.post("/c/<slug>/settings/languages")
-@requires("admin")
-def set_languages(slug: str) -> Response:
-    chosen = [lang for lang in request.form.getlist("languages") if lang in CALL_LANGUAGES]
-    if not chosen:
-        flash(i18n.translate("err.languages"), "error")
-        return _back(slug, "#languages")
-    with services().db.session() as s:
-        campaign = campaign_or_404(s, slug)
-        before = campaign.languages
-        # Keep the existing order (the first language is the default), new ones after.
-        kept = [lang for lang in campaign.language_list if lang in chosen]
-        campaign.languages = ",".join(kept + [lang for lang in chosen if lang not in kept])
-        _audit(
-            s,
-            campaign,
-            "campaign_languages",
-            {"languages": before},
-            {"languages": campaign.languages},
-        )
-    flash(i18n.translate("done.languages"), "success")
-    return _back(slug, "#languages")
 
 
 @bp.post("/c/<slug>/settings/names")
@@ -127,7 +107,7 @@ def set_name_checks(slug: str) -> Response:
             {"check_every_name": before},
             {"check_every_name": every, "machine_names_sent_to_check": moved},
         )
-    flash(i18n.translate("done.name_checks"), "success")
+    flash(gettext("Name checks saved."), "success")
     return _back(slug, "#names")
 
 
@@ -143,7 +123,10 @@ def set_integrity(slug: str) -> Response:
     for name, (low, high) in LIMITS.items():
         raw = request.form.get(name, "")
         if not raw.isdigit() or not low <= int(raw) <= high:
-            flash(i18n.translate("settings.limit_invalid", low=low, high=high), "error")
+            flash(
+                gettext("Give a whole number from %(low)s to %(high)s.", low=low, high=high),
+                "error",
+            )
             return _back(slug, "#integrity")
         values[name] = int(raw)
     values["hold_bursts"] = request.form.get("hold_bursts") == "1"
@@ -153,7 +136,7 @@ def set_integrity(slug: str) -> Response:
         for name, value in values.items():
             setattr(campaign, name, value)
         _audit(s, campaign, "campaign_integrity", before, values)
-    flash(i18n.translate("done.integrity"), "success")
+    flash(gettext("Limits saved."), "success")
     return _back(slug, "#integrity")
 
 
@@ -168,7 +151,7 @@ def _call_language(campaign: Campaign, lang: str) -> str:
 def upload_greeting(slug: str, lang: str) -> Response:
     upload = request.files.get("audio")
     if upload is None or not upload.filename:
-        flash(i18n.translate("err.no_file"), "error")
+        flash(gettext("Choose a file first."), "error")
         return _back(slug, "#greetings")
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
@@ -178,12 +161,12 @@ def upload_greeting(slug: str, lang: str) -> Response:
                 upload.stream, uploaded_prompt_path(campaign, "greeting", lang)
             )
         except AudioRejected as exc:
-            flash(i18n.translate(exc.message_id, **exc.values), "error")
+            flash(gettext(exc.message, **exc.values), "error")
             return _back(slug, "#greetings")
         _audit(
             s, campaign, "greeting_uploaded", None, {"language": lang, "seconds": round(seconds, 1)}
         )
-    flash(i18n.translate("done.uploaded", seconds=round(seconds, 1)), "success")
+    flash(gettext("Greeting saved (%(seconds)s s).", seconds=round(seconds, 1)), "success")
     return _back(slug, "#greetings")
 
 
@@ -196,7 +179,7 @@ def remove_greeting(slug: str, lang: str) -> Response:
             missing_ok=True
         )
         _audit(s, campaign, "greeting_removed", {"language": lang}, None)
-    flash(i18n.translate("done.upload_removed"), "success")
+    flash(gettext("Uploaded greeting removed."), "success")
     return _back(slug, "#greetings")
 
 
@@ -211,7 +194,7 @@ def set_texts(slug: str) -> Response:
             for lang in campaign.language_list
         }
         if any(len(text) > MAX_TEXT for text in texts.values()):
-            flash(i18n.translate("err.text_long", n=MAX_TEXT), "error")
+            flash(gettext("A text has at most %(n)s characters.", n=MAX_TEXT), "error")
             return _back(slug, "#texts")
         before = campaign.prompts or {}
         prompts: dict[str, dict[str, str]] = {
@@ -225,7 +208,7 @@ def set_texts(slug: str) -> Response:
         # A new dict, so SQLAlchemy sees the JSON column change; empty means the default text.
         campaign.prompts = {name: found for name, found in prompts.items() if found}
         _audit(s, campaign, "campaign_texts", before, campaign.prompts)
-    flash(i18n.translate("done.texts"), "success")
+    flash(gettext("Texts saved."), "success")
     return _back(slug, "#texts")
 
 
@@ -234,7 +217,7 @@ def set_texts(slug: str) -> Response:
 def block_number(slug: str) -> Response:
     caller = phones.identify(request.form.get("number", ""), services().settings.phone_hash_key)
     if caller.withheld or caller.hash is None:
-        flash(i18n.translate("err.number"), "error")
+        flash(gettext("This is not a phone number we recognise."), "error")
         return _back(slug, "#blocked")
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
@@ -244,7 +227,7 @@ def block_number(slug: str) -> Response:
             )
         )
         if exists is not None:
-            flash(i18n.translate("err.already_blocked"), "error")
+            flash(gettext("This number is blocked already."), "error")
             return _back(slug, "#blocked")
         note = request.form.get("note", "").strip()[:200]
         s.add(
@@ -256,7 +239,7 @@ def block_number(slug: str) -> Response:
             )
         )
         _audit(s, campaign, "number_blocked", None, {"number": caller.masked, "note": note})
-    flash(i18n.translate("done.blocked", masked=caller.masked), "success")
+    flash(gettext("Number blocked: %(masked)s", masked=caller.masked), "success")
     return _back(slug, "#blocked")
 
 
@@ -270,5 +253,5 @@ def unblock_number(slug: str, blocked_id: int) -> Response:
             abort(404)
         _audit(s, campaign, "number_unblocked", {"number": row.caller_masked}, None)
         s.delete(row)
-    flash(i18n.translate("done.unblocked"), "success")
+    flash(gettext("Number unblocked."), "success")
     return _back(slug, "#blocked")

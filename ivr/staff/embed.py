@@ -1,14 +1,18 @@
-"""`/p/<slug>/`: a tiny public progress page a campaign can embed in an iframe.
+"""`/p/<slug>/`: the public page a campaign links to or embeds in an iframe.
 
-The same figures as progress.json (ivr/public.py): totals only, no personal data.
+Its title and description, the number to call as a tel: link, and progress (a bar that shows
+from the first signature on, the regions when the rule counts by region), in the visitor's
+language (`?lang=`, else Accept-Language) with that language's numbers. The same figures as
+progress.json (ivr/public.py): totals only, no personal data.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
+from ivr import i18n
 from ivr.public import CACHE_SECONDS, public_progress
-from ivr.staff import i18n
+from petition.regions import Region, region_label
 
 bp = Blueprint("embed", __name__, url_prefix="/p")
 
@@ -16,19 +20,12 @@ bp = Blueprint("embed", __name__, url_prefix="/p")
 @bp.get("/<slug>/")
 def progress_page(slug: str) -> Response:
     data = public_progress(slug)
-    lang = request.args.get("lang", "")
-    if lang not in i18n.LANGUAGES:
-        lang = request.accept_languages.best_match(i18n.LANGUAGES) or "en"
-
-    def t(message_id: str, **values: object) -> str:
-        return i18n.translate(message_id, lang, **values)
-
+    lang = i18n.use_language(request.args.get("lang") or i18n.best_accepted())
     html = render_template(
         "public/embed.html",
         data=data,
         lang=lang,
-        t=t,
-        num=lambda n: i18n.format_number(n, lang),
+        region_name=lambda code: region_label(Region(code), lang),
     )
     resp = Response(html, mimetype="text/html")
     resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"

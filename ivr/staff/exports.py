@@ -1,4 +1,8 @@
-"""Export for parliament from the dashboard: the same files as `petition export`."""
+"""Export for parliament from the dashboard: the same files as `petition export`.
+
+The PDF and the CSV speak the language chosen on the page (`?lang=`, the campaign's first
+language by default), and the PDF's cover names who exported it and on which day.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,15 @@ from pathlib import Path
 from typing import IO
 
 import sqlalchemy.orm as so
-from flask import Response, render_template, send_file
+from flask import Response, render_template, request, send_file
 
-from ivr.app import services
-from ivr.staff.auth import bp, campaign_or_404, requires
+from ivr.services import services
+from ivr.staff.auth import bp, campaign_or_404, requires, user
 from petition import integrity
-from petition.export import counted_rows, write_csv, write_json
+from petition.export import Edition, counted_rows, write_csv, write_json
+from petition.i18n import LANGUAGES, time_zone, to_local
 from petition.manifest import write_export
-from petition.models import Campaign
+from petition.models import Campaign, utcnow
 from petition.report import write_pdf
 
 MIMETYPES = {"pdf": "application/pdf", "csv": "text/csv", "json": "application/json"}
@@ -30,7 +35,23 @@ ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 def export_page(slug: str) -> str:
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
-        return render_template("staff/export.html", campaign=campaign)
+        return render_template(
+            "staff/export.html",
+            campaign=campaign,
+            export_languages=LANGUAGES,
+            chosen=_language(campaign),
+        )
+
+
+def _language(campaign: Campaign) -> str:
+    chosen = request.args.get("lang", "")
+    return chosen if chosen in LANGUAGES else campaign.language_list[0]
+
+
+def _edition(campaign: Campaign) -> Edition:
+    """The chosen language; exported by the signed-in user, today in the campaign's zone."""
+    today = to_local(utcnow(), time_zone(campaign.time_zone)).date()
+    return Edition(language=_language(campaign), exported_by=user().email, exported_on=today)
 
 
 @bp.get("/c/<slug>/export.<fmt>")
@@ -40,21 +61,22 @@ def export_file(slug: str, fmt: str) -> Response:
         return Response(status=404)
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
+        edition = _edition(campaign)
         if fmt == "zip":
             return send_file(
-                _bundle(s, campaign),
+                _bundle(s, campaign, edition),
                 mimetype="application/zip",
                 as_attachment=True,
                 download_name=f"{slug}.zip",
             )
         if fmt == "pdf":
             out = io.BytesIO()
-            write_pdf(s, campaign, out)
+            write_pdf(s, campaign, out, edition=edition)
             body = out.getvalue()
         else:
             text = io.StringIO()
             if fmt == "csv":
-                write_csv(counted_rows(s, campaign), text)
+                write_csv(counted_rows(s, campaign), text, edition.localizer(campaign))
             else:
                 write_json(
                     campaign,
@@ -70,13 +92,19 @@ def export_file(slug: str, fmt: str) -> Response:
     )
 
 
-def _bundle(session: so.Session, campaign: Campaign) -> IO[bytes]:
+def _bundle(session: so.Session, campaign: Campaign, edition: Edition) -> IO[bytes]:
     """The bundle as a ZIP in a temporary file (recordings can be gigabytes: never in memory)."""
     # Handed to send_file, which closes it (and so deletes it) once the download is sent.
     out = tempfile.TemporaryFile(prefix="petition-export-")  # noqa: SIM115
     with tempfile.TemporaryDirectory(prefix="petition-export-") as tmp:
         folder = Path(tmp) / campaign.slug
-        write_export(session, campaign, folder, recordings_root=services().settings.recordings_dir)
+        write_export(
+            session,
+            campaign,
+            folder,
+            recordings_root=services().settings.recordings_dir,
+            edition=edition,
+        )
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 info = zipfile.ZipInfo(f"{campaign.slug}/{path.relative_to(folder)}", ZIP_DATE)

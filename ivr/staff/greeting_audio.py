@@ -15,18 +15,21 @@ import wave
 from pathlib import Path
 from typing import IO
 
+from petition.i18n import N_
+
 MAX_SECONDS = 60
 MIN_SECONDS = 0.5
 FORMATS = "wav,mp3,ogg,flac,mov,matroska,aiff,aac,caf,w64"
 FFMPEG_TIMEOUT = 60
+NOT_AUDIO = N_("This file is not audio we can read. Upload a WAV, MP3, OGG, FLAC or M4A file.")
 
 
 class AudioRejected(ValueError):
-    """The upload is not usable; `message_id` says why (in the staff pages' messages)."""
+    """The upload is not usable; `message` (a catalog msgid, filled from `values`) says why."""
 
-    def __init__(self, message_id: str, **values: object) -> None:
-        super().__init__(message_id)
-        self.message_id = message_id
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values)
+        self.message = message
         self.values = values
 
 
@@ -50,17 +53,19 @@ def convert_greeting(upload: IO[bytes], dest: Path) -> float:
         try:
             result = subprocess.run(command, capture_output=True, timeout=FFMPEG_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
-            raise AudioRejected("err.not_audio") from exc
+            raise AudioRejected(NOT_AUDIO) from exc
         if result.returncode != 0 or not out.exists():
-            raise AudioRejected("err.not_audio")
+            raise AudioRejected(NOT_AUDIO)
         try:
             with wave.open(str(out), "rb") as wav:
                 seconds = wav.getnframes() / float(wav.getframerate())
         except (wave.Error, EOFError) as exc:
-            raise AudioRejected("err.not_audio") from exc
+            raise AudioRejected(NOT_AUDIO) from exc
         if seconds > MAX_SECONDS:
-            raise AudioRejected("err.audio_long", seconds=MAX_SECONDS)
+            raise AudioRejected(
+                N_("The recording is longer than %(seconds)s seconds."), seconds=MAX_SECONDS
+            )
         if seconds < MIN_SECONDS:
-            raise AudioRejected("err.audio_short")
+            raise AudioRejected(N_("The recording is too short."))
         os.replace(out, dest)  # atomic: a call never plays a half-written file
     return seconds

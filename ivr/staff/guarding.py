@@ -9,12 +9,14 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response
 
-from ivr.app import services
-from ivr.staff import i18n
+from ivr import i18n
+from ivr.i18n import gettext, num
+from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats
 from ivr.staff.reviewing import audio_path
 from petition import bulk, replays
+from petition.i18n import N_
 from petition.models import Reason, SignatureState
 from petition.regions import Region, region_label
 
@@ -80,7 +82,8 @@ def reject_group(slug: str, group_id: int) -> Response:
     """Reject the whole group as one voice replayed: one bulk action, undone as one."""
     selection = bulk.Selection(audio_group=group_id)
     back = url_for("staff.audio_group", slug=slug, group_id=group_id)
-    return _apply(slug, selection, Reason.SAME_AUDIO, "done.group_rejected", back)
+    done = N_("Rejected as one voice: %(n)s. Undo below if that was wrong.")
+    return _apply(slug, selection, Reason.SAME_AUDIO, done, back)
 
 
 @bp.get("/c/<slug>/bulk")
@@ -112,12 +115,14 @@ def bulk_apply(slug: str) -> Response:
     selection = _selection(request.form)
     query: dict[str, Any] = _query(selection)
     back = url_for("staff.bulk_page", slug=slug, **query)
-    return _apply(slug, selection, request.form.get("bulk_reason", ""), "done.bulk", back)
+    done = N_("Invalidated: %(n)s. Undo below if that was wrong.")
+    return _apply(slug, selection, request.form.get("bulk_reason", ""), done, back)
 
 
 def _apply(slug: str, selection: bulk.Selection, reason: str, done: str, back: str) -> Response:
     """Invalidate the selection as previewed (the form carries the preview's digest); on to
-    the bulk page, where it can be undone, or back to `back` saying why not."""
+    the bulk page, where it can be undone, or back to `back` saying why not. `done` is the
+    message to show (marked with N_), %(n)s the number invalidated."""
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
         try:
@@ -136,7 +141,7 @@ def _apply(slug: str, selection: bulk.Selection, reason: str, done: str, back: s
             flash(str(exc), "error")
             return redirect(back)
     forget_stats(slug)
-    flash(i18n.translate(done, n=i18n.format_number(changed)), "success")
+    flash(gettext(done, n=num(changed)), "success")
     return redirect(url_for("staff.bulk_page", slug=slug))
 
 
@@ -153,10 +158,10 @@ def bulk_undo(slug: str, action_id: int) -> Response:
             return redirect(url_for("staff.bulk_page", slug=slug))
     forget_stats(slug)
     flash(
-        i18n.translate(
-            "done.bulk_undone",
-            n=i18n.format_number(undone.restored),
-            skipped=i18n.format_number(undone.skipped),
+        gettext(
+            "Undone: %(n)s back as they were; %(skipped)s changed since and left as they are.",
+            n=num(undone.restored),
+            skipped=num(undone.skipped),
         ),
         "success",
     )

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, jsonify, render_template
 from markupsafe import Markup
 
-from ivr.app import services
-from ivr.staff import charts, i18n, series
+from ivr import i18n
+from ivr.i18n import gettext, ngettext, num
+from ivr.labels import label
+from ivr.services import services
+from ivr.staff import charts, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
 from petition import integrity, sampling
+from petition.campaigns import line_state
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.regions import Region, region_label
 from petition.stats import campaign_rule, campaign_stats
+from petition.thresholds import bar_percent
 
 # The live figures are computed at most this often per process, however many staff watch.
 LIVE_SECONDS = 3
@@ -70,20 +76,25 @@ def live_figures(stats: dict[str, Any]) -> dict[str, Any]:
     figures["names_hours_left"] = round(stats["names_waiting"] / pace, 1) if pace else None
     for key in ("counted", "percent", "missing", "reached"):
         figures[f"threshold.{key}"] = threshold[key]
+    target = threshold["target"]
+    figures["threshold.bar"] = bar_percent(target - threshold["missing"], target)
     for item in threshold["regions"]:
         prefix = f"region.{item['region']}"
         figures[f"{prefix}.count"] = item["count"]
         figures[f"{prefix}.missing"] = item["missing"]
         if item["minimum"]:
-            figures[f"{prefix}.percent"] = min(100.0, 100 * item["count"] / item["minimum"])
+            figures[f"{prefix}.bar"] = bar_percent(item["count"], item["minimum"])
     for milestone in threshold["milestones"]:
         figures[f"milestone.{milestone['target']}.missing"] = milestone["missing"]
     figures["generated_at"] = stats["generated_at"]
+    generated = datetime.fromisoformat(stats["generated_at"].removesuffix("Z"))
+    figures["updated"] = i18n.localizer(stats["time_zone"]).local(generated).strftime("%H:%M:%S")
     return figures
 
 
 @bp.get("/")
 def campaigns() -> str:
+    now = utcnow()
     with services().db.session() as s:
         rows = s.execute(
             sa.select(Signature.campaign_id, Signature.state, sa.func.count())
@@ -97,6 +108,7 @@ def campaigns() -> str:
                 "counted": counts.get((c.id, SignatureState.COUNTED), 0),
                 "needs_review": counts.get((c.id, SignatureState.NEEDS_REVIEW), 0),
                 "target": campaign_rule(c).total,
+                "line": line_state(c, now).value,
             }
             for c in s.scalars(sa.select(Campaign).order_by(Campaign.is_open.desc(), Campaign.slug))
         ]
@@ -127,7 +139,7 @@ def overview(slug: str) -> str:
         )
         estimate = sampling.latest_estimate(s, campaign.id)
     lang = i18n.current_language()
-    drawn = {name: _chart(name, data[name], lang) for name in data}
+    drawn = {name: _chart(name, data[name]) for name in data}
     regions = {r.value: region_label(r, lang) for r in Region}
     return render_template(
         "staff/overview.html",
@@ -142,6 +154,12 @@ def overview(slug: str) -> str:
         estimate=estimate,
         bursts=bursts,
         burst_window=integrity.BURST_WINDOW,
+        line=line_state(campaign, now).value,
+        closes_at=(
+            datetime.fromisoformat(stats["threshold"]["closes_at"])
+            if stats["threshold"]["closes_at"]
+            else None
+        ),
         poll_seconds=POLL_SECONDS,
         age=_age,
         chart_colours=charts.COLOURS,
@@ -160,7 +178,7 @@ def _languages_seen(data: dict[str, series.Series]) -> list[str]:
     return [lang for lang in charts.LANGUAGE_ORDER if lang in seen]
 
 
-def _chart(name: str, data: series.Series, lang: str) -> Markup:
+def _chart(name: str, data: series.Series) -> Markup:
     hourly = name.endswith("_hour")
 
     def tick(i: int, bucket: str) -> str | None:
@@ -174,25 +192,25 @@ def _chart(name: str, data: series.Series, lang: str) -> Markup:
         return f"{bucket[8:10]}/{bucket[5:7]}" if (last - i) % every == 0 else None
 
     def describe(bucket: str) -> str:
-        return f"{bucket}:00 UTC" if hourly else bucket
+        return f"{bucket}:00" if hourly else bucket
 
     return charts.stacked_bars(
         data,
-        title=i18n.translate(f"chart.{name}", lang),
+        title=label("chart", name),
         tick=tick,
         describe=describe,
-        language_name=lambda code: i18n.translate(f"lang.{code}", lang),
-        format_number=lambda n: i18n.format_number(n, lang),
+        language_name=lambda code: label("lang", code),
+        format_number=num,
     )
 
 
 def _age(seconds: float | None) -> str:
     if seconds is None:
-        return i18n.translate("health.none")
+        return gettext("none")
     if seconds < 120:
-        return i18n.translate("age.s", n=int(seconds))
+        return gettext("%(n)s s", n=int(seconds))
     if seconds < 2 * 3600:
-        return i18n.translate("age.min", n=int(seconds // 60))
+        return gettext("%(n)s min", n=int(seconds // 60))
     if seconds < 2 * 86400:
-        return i18n.translate("age.h", n=int(seconds // 3600))
-    return i18n.translate("age.d", n=int(seconds // 86400))
+        return gettext("%(n)s h", n=int(seconds // 3600))
+    return ngettext("%(num)s day", "%(num)s days", int(seconds // 86400))

@@ -19,8 +19,8 @@ import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
 from werkzeug.wrappers.response import Response
 
-from ivr.app import services
-from ivr.staff import i18n
+from ivr.i18n import gettext, ngettext
+from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats
 from petition import lexicon, replays, review, sampling, users
@@ -155,7 +155,7 @@ def review_next(slug: str) -> Response:
         found = item.public_id if item else None
         group = _group_of(item)
     if found is None:
-        flash(i18n.translate("review.queue_done"), "info")
+        flash(gettext("That was the last one in this queue."), "info")
         return redirect(url_for("staff.review_list", slug=slug, tab=tab))
     if group is not None:  # one voice from many numbers: reviewed as one item
         return redirect(url_for("staff.audio_group", slug=slug, group_id=group))
@@ -295,13 +295,19 @@ def _decide(slug: str, public_id: str, act: Callable[[so.Session, Signature], st
         sig = _signature_or_404(s, campaign, public_id, lock=True)
         here = url_for("staff.signature", slug=slug, public_id=public_id, tab=tab)
         if request.form.get("version") != review.version(sig):
-            flash(i18n.translate("review.stale"), "warning")
+            flash(
+                gettext(
+                    "Someone else changed this signature meanwhile; nothing was done. Here it "
+                    "is as it is now."
+                ),
+                "warning",
+            )
             return redirect(here)
         try:
-            flash(i18n.translate(act(s, sig)), "success")
+            flash(act(s, sig), "success")
         except review.ReviewError as exc:
             s.rollback()
-            flash(i18n.translate(exc.key) if exc.key else str(exc), "error")
+            flash(gettext(str(exc)) if exc.key else str(exc), "error")
             return redirect(here)
         following = None
         if tab in review.QUEUES:
@@ -314,7 +320,7 @@ def _decide(slug: str, public_id: str, act: Callable[[so.Session, Signature], st
     if tab not in review.QUEUES:
         return redirect(here)  # opened from the signatures list, not from a queue
     if following is None:
-        flash(i18n.translate("review.queue_done"), "info")
+        flash(gettext("That was the last one in this queue."), "info")
         return redirect(url_for("staff.review_list", slug=slug, tab=tab))
     return redirect(url_for("staff.signature", slug=slug, public_id=following, tab=tab))
 
@@ -330,10 +336,10 @@ def accept(slug: str, public_id: str) -> Response:
         pick = request.form.get("suggestion", "")
         note = f"picked suggestion {pick}" if pick.isdigit() else None
         if not review.accept(s, sig, user().email, name=name, no_name=no_name, note=note):
-            return "done.accepted_duplicate"
+            return gettext("This number was counted already: rejected as a duplicate.")
         if no_name:
-            return "done.no_name"
-        return "done.confirmed" if was_counted else "done.accepted"
+            return gettext("Marked: no name given. The signature counts.")
+        return gettext("Name confirmed.") if was_counted else gettext("Accepted and counted.")
 
     return _decide(slug, public_id, act)
 
@@ -343,7 +349,7 @@ def accept(slug: str, public_id: str) -> Response:
 def correct_name(slug: str, public_id: str) -> Response:
     def act(s: so.Session, sig: Signature) -> str:
         review.correct_name(s, sig, user().email, request.form.get("name", ""))
-        return "done.name"
+        return gettext("Name saved.")
 
     return _decide(slug, public_id, act)
 
@@ -353,7 +359,7 @@ def correct_name(slug: str, public_id: str) -> Response:
 def reject(slug: str, public_id: str) -> Response:
     def act(s: so.Session, sig: Signature) -> str:
         review.reject(s, sig, user().email, request.form.get("reason", ""))
-        return "done.rejected"
+        return gettext("Rejected.")
 
     return _decide(slug, public_id, act)
 
@@ -366,7 +372,7 @@ def mark_duplicate(slug: str, public_id: str) -> Response:
         if other is None:
             raise review.ReviewError("there is no other signature to compare with")
         review.mark_duplicate(s, sig, other, user().email)
-        return "done.duplicate"
+        return gettext("Rejected as a duplicate.")
 
     return _decide(slug, public_id, act)
 
@@ -391,10 +397,10 @@ def undo(slug: str, public_id: str) -> Response:
         sig = _signature_or_404(s, campaign_or_404(s, slug), public_id, lock=True)
         try:
             review.undo(s, sig, int(request.form.get("event", "0") or 0), user().email)
-            flash(i18n.translate("done.undone"), "success")
+            flash(gettext("Undone."), "success")
         except review.ReviewError as exc:
             s.rollback()
-            flash(i18n.translate(exc.key) if exc.key else str(exc), "error")
+            flash(gettext(str(exc)) if exc.key else str(exc), "error")
     forget_stats(slug)
     return redirect(url_for("staff.signature", slug=slug, public_id=public_id))
 
@@ -415,7 +421,14 @@ def draw_sample(slug: str) -> Response:
             flash(str(exc), "error")
             return redirect(url_for("staff.overview", slug=slug) + "#names")
         drawn = _count(s, Signature.sample_id == sample.id)
-    flash(i18n.translate("done.sample", n=i18n.format_number(drawn)), "success")
+    flash(
+        ngettext(
+            "%(num)s machine reading drawn at random; it is first in the name-check queue.",
+            "%(num)s machine readings drawn at random; they are first in the name-check queue.",
+            drawn,
+        ),
+        "success",
+    )
     return redirect(url_for("staff.review_list", slug=slug, tab=review.NAME_CHECKS))
 
 

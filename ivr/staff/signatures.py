@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template, request
 
-from ivr.app import services
+from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404
+from petition.i18n import time_zone, to_utc
 from petition.models import Signature, SignatureState
 from petition.names import normalize_name
 
@@ -51,12 +52,13 @@ def signatures(slug: str) -> str:
             where.append(Signature.language.is_(None))
         elif language in CALL_LANGUAGES:
             where.append(Signature.language == language)
+        # Days are the campaign's: from its local midnight, in UTC as stored.
+        zone = time_zone(campaign.time_zone)
         if start:
-            where.append(Signature.signed_at >= datetime.combine(start, datetime.min.time()))
+            where.append(Signature.signed_at >= to_utc(datetime.combine(start, time()), zone))
         if end:
-            where.append(
-                Signature.signed_at < datetime.combine(end + timedelta(days=1), datetime.min.time())
-            )
+            next_day = datetime.combine(end + timedelta(days=1), time())
+            where.append(Signature.signed_at < to_utc(next_day, zone))
         total = s.scalar(sa.select(sa.func.count()).select_from(Signature).where(*where)) or 0
         page_where = list(where)
         cursor = _cursor(args.get("after", ""))

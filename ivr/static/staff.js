@@ -26,8 +26,8 @@
         const value = data[el.dataset.liveProgress];
         if (typeof value === "number") el.value = Math.min(100, value);
       });
-      if (status && data.generated_at) {
-        status.textContent = status.dataset.template.replace("{time}", data.generated_at.slice(11, 19));
+      if (status && data.updated) {
+        status.textContent = status.dataset.template.replace("{time}", data.updated);
         status.classList.remove("stale");
       }
     }
@@ -155,6 +155,23 @@
   document.querySelectorAll("[data-select-on-focus]").forEach((el) => {
     el.addEventListener("focus", () => el.select());
   });
+
+  // --- campaign form: the postcode step follows the rule until the admin sets it ----------
+  const rule = document.querySelector("[data-rule-select]");
+  if (rule) {
+    const postcode = document.querySelector("[data-postcode-step]");
+    let touched = false;
+    if (postcode) postcode.addEventListener("change", () => { touched = true; });
+    const showCustom = () => {
+      document.querySelectorAll("[data-custom-rule]").forEach((el) => { el.hidden = rule.value !== "custom"; });
+    };
+    rule.addEventListener("change", () => {
+      const option = rule.selectedOptions[0];
+      if (postcode && !touched && option) postcode.checked = option.dataset.regions === "1";
+      showCustom();
+    });
+    showCustom();
+  }
 
   const live = document.querySelector("[data-live-url]");
   if (live) startLive(live);

@@ -4,15 +4,15 @@ STIR/SHAKEN verdicts, per-number and burst limits, bulk invalidations
 Calls made before this revision have no number range (only the caller's hash was kept), so
 bursts are seen from the calls after it.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
