@@ -14,7 +14,7 @@ import random
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -421,3 +421,16 @@ def _json_export(s: sa.orm.Session, campaign: Campaign) -> dict[str, dict[str, d
     )
     loaded: dict[str, dict[str, dict[str, int]]] = json.loads(buffer.getvalue())
     return loaded
+
+
+def test_a_time_window_is_chosen_on_the_campaigns_clock(
+    settings: Settings, db: Database, client: FlaskClient
+) -> None:
+    signed = [sign(settings, db, f"+3247{i}55501{i}") for i in range(3)]
+    with db.session() as s:
+        for hour, sig in zip((10, 11, 12), signed, strict=True):
+            s.get_one(Signature, sig.id).signed_at = datetime(2026, 1, 10, hour)  # UTC
+    signed_in(client, db, "reviewer")
+    # 11:30 to 13:30 in Brussels (UTC+1 in January) is 10:30 to 12:30 UTC: two signatures.
+    page = client.get("/staff/c/glenn/bulk?since=2026-01-10T11:30&until=2026-01-10T13:30")
+    assert "Would be rejected: 2 (in the count now: 2;" in page.get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response
@@ -16,26 +17,32 @@ from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats
 from ivr.staff.reviewing import audio_path
 from petition import bulk, replays
-from petition.i18n import N_
-from petition.models import Reason, SignatureState
+from petition.i18n import N_, time_zone, to_utc
+from petition.models import Campaign, Reason, SignatureState
 from petition.regions import Region, region_label
 
 GROUP_SHOWN = 200
 
 
-def _when(value: str | None) -> datetime | None:
+# The selection's fields as the page's form and query string name them.
+FIELDS = ("range", "since", "until", "group", "state", "reason")
+
+
+def _when(value: str | None, zone: ZoneInfo) -> datetime | None:
+    """A time typed on the campaign's clock (datetime-local) as a stored UTC time."""
     try:
-        return datetime.fromisoformat(value) if value else None
+        return to_utc(datetime.fromisoformat(value), zone) if value else None
     except ValueError:
         return None
 
 
-def _selection(form: Any) -> bulk.Selection:
+def _selection(form: Any, campaign: Campaign) -> bulk.Selection:
+    zone = time_zone(campaign.time_zone)
     group = form.get("group", "")
     return bulk.Selection(
         number_range=(form.get("range") or "").strip() or None,
-        since=_when(form.get("since")),
-        until=_when(form.get("until")),
+        since=_when(form.get("since"), zone),
+        until=_when(form.get("until"), zone),
         audio_group=int(group) if group.isdigit() else None,
         state=form.get("state") if form.get("state") in bulk.CHANGEABLE else None,
         reason=form.get("reason") if form.get("reason") in list(Reason) else None,
@@ -90,15 +97,16 @@ def reject_group(slug: str, group_id: int) -> Response:
 @requires("reviewer")
 def bulk_page(slug: str) -> str:
     """Choose signatures, see what invalidating them would change, then apply it."""
-    selection = _selection(request.args)
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
+        selection = _selection(request.args, campaign)
         seen = None if selection.is_empty() else bulk.preview(s, campaign, selection)
         actions = bulk.recent(s, campaign.id)
     return render_template(
         "staff/bulk.html",
         campaign=campaign,
         chosen=request.args,
+        fields=FIELDS,
         selection=selection,
         preview=seen,
         actions=actions,
@@ -112,9 +120,10 @@ def bulk_page(slug: str) -> str:
 @bp.post("/c/<slug>/bulk/apply")
 @requires("reviewer")
 def bulk_apply(slug: str) -> Response:
-    selection = _selection(request.form)
-    query: dict[str, Any] = _query(selection)
-    back = url_for("staff.bulk_page", slug=slug, **query)
+    with services().db.session() as s:
+        selection = _selection(request.form, campaign_or_404(s, slug))
+    chosen: dict[str, Any] = {key: request.form[key] for key in FIELDS if request.form.get(key)}
+    back = url_for("staff.bulk_page", slug=slug, **chosen)
     done = N_("Invalidated: %(n)s. Undo below if that was wrong.")
     return _apply(slug, selection, request.form.get("bulk_reason", ""), done, back)
 
@@ -166,16 +175,3 @@ def bulk_undo(slug: str, action_id: int) -> Response:
         "success",
     )
     return redirect(url_for("staff.bulk_page", slug=slug))
-
-
-def _query(selection: bulk.Selection) -> dict[str, str]:
-    """The selection as the bulk page's query string."""
-    values = {
-        "range": selection.number_range,
-        "since": selection.since.isoformat(timespec="minutes") if selection.since else None,
-        "until": selection.until.isoformat(timespec="minutes") if selection.until else None,
-        "group": str(selection.audio_group) if selection.audio_group is not None else None,
-        "state": selection.state,
-        "reason": selection.reason,
-    }
-    return {key: value for key, value in values.items() if value}

@@ -19,6 +19,7 @@ from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
 from petition import integrity, sampling
 from petition.campaigns import line_state
+from petition.i18n import time_zone, to_local
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.regions import Region, region_label
 from petition.stats import campaign_rule, campaign_stats
@@ -154,6 +155,10 @@ def overview(slug: str) -> str:
         estimate=estimate,
         bursts=bursts,
         burst_window=integrity.BURST_WINDOW,
+        # A burst's window as the bulk page's datetime-local fields take it: the campaign's clock.
+        local_input=lambda moment: to_local(moment, time_zone(campaign.time_zone)).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
         line=line_state(campaign, now).value,
         closes_at=(
             datetime.fromisoformat(stats["threshold"]["closes_at"])
