@@ -394,7 +394,8 @@ def test_a_worker_host_dies_mid_job_and_every_call_is_still_counted_exactly_once
                     Recording.claimed_by.startswith(f"{hosts.prefix}-w1:")
                 )
             ).all()
-        assert len(held) == 1
+        # Its job's recording, and any other then waiting that joined its pack.
+        assert 1 <= len(held) <= len(before)
         hosts.kill("w1")
         w1_dead.set()
         meanwhile = [call(name) for name in NAMES[3:]]
@@ -415,12 +416,12 @@ def test_a_worker_host_dies_mid_job_and_every_call_is_still_counted_exactly_once
                 .where(AuditEvent.action == "transcribed")
                 .group_by(Recording.recording_sid)
             ).all()
-            retried = s.scalar(
-                sa.select(Recording.attempts).where(Recording.recording_sid == held[0])
+            retried = set(
+                s.scalars(sa.select(Recording.attempts).where(Recording.recording_sid.in_(held)))
             )
         assert decided == {sid: "counted" for sid in before + meanwhile}
         assert dict(decisions) == {sid: 1 for sid in before + meanwhile}
-        assert retried == 2  # taken by w1, which died; then, after the lease, by w2
+        assert retried == {2}  # taken by w1, which died; then, after the lease, by w2
 
         web = scrape(f"http://{web_ip}:8000/metrics")
         counted = sum(
