@@ -38,7 +38,7 @@ SAMPLE_RATE = 16_000  # what Whisper listens at; 8 kHz telephone audio is resamp
 PACK_SECONDS = 28.0
 # Silence between two recordings in a pack: room for Whisper's word timings to be off a little
 # without a word landing in the wrong recording.
-PACK_GAP_SECONDS = 0.6
+PACK_GAP_SECONDS = 1.0
 # A word this far into the speech of a second recording of a pack (and this share of the
 # word) leaves their split doubtful.
 STRADDLE_SECONDS = 0.15
