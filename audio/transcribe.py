@@ -38,7 +38,11 @@ SAMPLE_RATE = 16_000  # what Whisper listens at; 8 kHz telephone audio is resamp
 PACK_SECONDS = 28.0
 # Silence between two recordings in a pack: room for Whisper's word timings to be off a little
 # without a word landing in the wrong recording.
-PACK_GAP_SECONDS = 0.6
+PACK_GAP_SECONDS = 1.0
+# A word this far into the speech of a second recording of a pack (and this share of the
+# word) leaves their split doubtful.
+STRADDLE_SECONDS = 0.15
+STRADDLE_SHARE = 1 / 3
 # A recording with this much speech that got no word in a pack is transcribed again alone.
 MIN_PACKED_SPEECH = 0.3
 BEAM_SIZE = 5
@@ -191,12 +195,24 @@ class Transcriber:
             )
             # segments is a lazy generator: decoding happens here, inside the lock.
             segments = list(segments)
-        # Each clip owns the pack from the middle of the silence before it to the middle of the
-        # silence after it.
-        edges = [(a + b) / 2 for (_, a), (b, _) in zip(spans, spans[1:], strict=False)]
 
-        def owner(t: float) -> int:
-            return sum(t >= edge for edge in edges)
+        def owner(start: float, end: float) -> tuple[int, bool]:
+            """The clip a word belongs to, and whether it sits in two clips' speech at once.
+
+            Whisper's word timings run early, and the first word after a silence stretches
+            back over it, even into the end of the recording before: so a word goes to the clip
+            whose speech it overlaps most (else the nearest), and the split is doubtful only
+            when a good part of the word also lies in another clip's speech.
+            """
+            overlaps = [max(0.0, min(end, b) - max(start, a)) for a, b in spans]
+            if max(overlaps) > 0:
+                best = overlaps.index(max(overlaps))
+                second = max(o for k, o in enumerate(overlaps + [0.0]) if k != best)
+                share = second / max(end - start, 1e-3)
+                return best, second >= STRADDLE_SECONDS and share >= STRADDLE_SHARE
+            middle = (start + end) / 2
+            distances = [min(abs(middle - a), abs(middle - b)) for a, b in spans]
+            return distances.index(min(distances)), False
 
         words: list[list[HeardWord]] = [[] for _ in clips]
         said: list[list[str]] = [[] for _ in clips]  # as Whisper wrote them, leading spaces kept
@@ -206,10 +222,9 @@ class Transcriber:
             if segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_AVG_LOGPROB:
                 continue
             for w in segment.words or ():
-                first, last = owner(w.start), owner(w.end)
-                if first != last:
-                    doubtful.update((first, last))
-                k = owner((w.start + w.end) / 2)
+                k, straddles = owner(w.start, w.end)
+                if straddles:
+                    doubtful.update({k - 1, k, k + 1} & set(range(len(clips))))
                 offset = spans[k][0]
                 said[k].append(w.word)
                 words[k].append(
@@ -222,7 +237,8 @@ class Transcriber:
                 )
                 if not kept[k] or kept[k][-1] is not segment:
                     kept[k].append(segment)
-        if len(clips) > 1 and is_repetition_loop(" ".join(seg.text for seg in segments)):
+        pack_text = " ".join(seg.text for seg in segments)
+        if len(clips) > 1 and is_repetition_loop(pack_text, by_compression=False):
             return [None] * len(clips)  # Whisper looped: nothing in this window can be trusted
         out: list[Transcript | None] = []
         for k, clip in enumerate(clips):

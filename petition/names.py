@@ -359,15 +359,16 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
-def is_repetition_loop(text: str) -> bool:
+def is_repetition_loop(text: str, *, by_compression: bool = True) -> bool:
     """True when a transcript is a decoder stuck in a loop rather than something a caller said.
 
     Whisper sometimes repeats a phrase until the window ends ("J'ai eu une personne qui m'a dit
     que…" twenty times). Caught by Whisper's own compression-ratio test, or by a phrase of two
     or more words said three times in a row. One word repeated is not a loop: callers say their
-    surname twice to make it clear ("Peeters, Peeters").
+    surname twice to make it clear ("Peeters, Peeters"). by_compression=False skips Whisper's
+    test, for text that repeats by nature (several callers' "my name is ..." in one pack).
     """
-    if compression_ratio(text) > MAX_COMPRESSION_RATIO:
+    if by_compression and compression_ratio(text) > MAX_COMPRESSION_RATIO:
         return True
     words = _normalise(text).split()
     for size in range(2, len(words) // 3 + 1):
