@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import secrets
 import signal
 import socket
@@ -159,6 +160,7 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
         for _ in range(workers)
     ]
     validator = RequestValidator(TOKEN)
+    callers = random.Random(2000)
     latencies: list[float] = []
     failures: list[str] = []
     local = threading.local()
@@ -182,7 +184,9 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
         language, _, wav = clips[i % len(clips)]
         call_sid, rec_sid = f"CA{secrets.token_hex(16)}", f"RE{secrets.token_hex(16)}"
         _Recordings.clips[rec_sid] = wav
-        common = {"AccountSid": SID, "CallSid": call_sid, "From": f"+32470{i:06d}", "To": NUMBER}
+        # Callers from all over the mobile ranges, as after a TV spot (one range would be a burst).
+        caller = f"+3247{callers.randrange(10_000_000):07d}"
+        common = {"AccountSid": SID, "CallSid": call_sid, "From": caller, "To": NUMBER}
         rec = {
             **common,
             "RecordingSid": rec_sid,

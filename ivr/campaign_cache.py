@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Hashable
 
 import sqlalchemy as sa
 
@@ -19,6 +20,8 @@ from petition.db import Database
 from petition.models import Campaign, CampaignNumber
 
 CAMPAIGN_CACHE_SECONDS = 1.0
+MAX_NUMBERS = 1000  # dialled numbers remembered as written
+MAX_ANSWERS = 1000  # answers kept: a few per campaign
 
 
 class CampaignCache:
@@ -27,11 +30,18 @@ class CampaignCache:
         self._ttl = ttl
         self._by_number: dict[str, tuple[float, Campaign | None]] = {}
         self._by_id: dict[int, tuple[float, Campaign | None]] = {}
+        self._numbers: dict[str, str | None] = {}  # as the carrier writes them -> E.164
+        self._answers: dict[Hashable, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def by_number(self, dialled: str | None) -> Campaign | None:
         """The campaign that answers on `dialled` (any common way of writing it), or None."""
-        number = phones.normalize(dialled or "")
+        raw = dialled or ""
+        number = self._numbers.get(raw, "")
+        if number == "":
+            number = phones.normalize(raw)
+            if len(self._numbers) < MAX_NUMBERS:
+                self._numbers[raw] = number
         if number is None:
             return None
         hit = self._by_number.get(number)
@@ -65,7 +75,21 @@ class CampaignCache:
             elif campaign_id is not None:
                 self._by_id[campaign_id] = (now, None)
 
+    def answer(self, key: Hashable, build: Callable[[], str]) -> str:
+        """The TwiML for `key` (a campaign, the state of a call, the base URL), built once a
+        second: every new call of a campaign hears the same first answer."""
+        hit = self._answers.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self._ttl:
+            return hit[1]
+        body = build()
+        with self._lock:
+            if len(self._answers) >= MAX_ANSWERS:
+                self._answers.clear()
+            self._answers[key] = (time.monotonic(), body)
+        return body
+
     def clear(self) -> None:
         with self._lock:
             self._by_number.clear()
             self._by_id.clear()
+            self._answers.clear()

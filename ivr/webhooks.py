@@ -99,8 +99,9 @@ def voice() -> Response:
     if not campaigns.takes_calls(campaign):  # closed, or outside its opening dates
         log.info("call to closed campaign %s", campaign.slug)
         return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
-    with svc.db.session() as s:
-        call = calls.start_call(
+    # One statement, committed on its own: the call and the number's calls before it.
+    with svc.db.autocommit() as s:
+        call, earlier = calls.answer_call(
             s,
             call_sid=call_sid,
             campaign=campaign,
@@ -108,13 +109,25 @@ def voice() -> Response:
             hash_key=svc.settings.phone_hash_key,
             stir_verstat=request.form.get("StirVerstat"),
         )
-        if integrity.too_many_calls(s, campaign, call):
+        if integrity.over_limit(campaign, call, earlier):
             log.info("call turned away: the number's limit of calls is reached")
             languages = [call.language] if call.language else campaign.language_list
             return xml(twiml.spoken_goodbye("too_many_calls", languages, campaign))
-        if call.language is None and len(campaign.language_list) > 1:
-            return xml(twiml.language_menu(campaign))
-        return xml(twiml.next_step(campaign, call, with_greeting=True))
+        return xml(
+            svc.campaigns.answer(first_answer_key(campaign, call), lambda: _first(campaign, call))
+        )
+
+
+def first_answer_key(campaign: Campaign, call: Call) -> tuple[object, ...]:
+    """What the first answer depends on: the campaign, where the call stands, the base URL."""
+    state = (call.language, call.postcode, call.postcode_attempts, call.declared, call.consented)
+    return ("voice", campaign.id, request.url_root, *state)
+
+
+def _first(campaign: Campaign, call: Call) -> str:
+    if call.language is None and len(campaign.language_list) > 1:
+        return twiml.language_menu(campaign)
+    return twiml.next_step(campaign, call, with_greeting=True)
 
 
 @bp.post("/language")

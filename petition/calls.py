@@ -6,6 +6,7 @@ Callbacks arrive twice and in any order, so every function here is keyed on the 
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -14,9 +15,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from petition import phones
+from petition import integrity, phones
 from petition.errors import UnknownNumber
 from petition.models import (
+    Base,
     Call,
     Campaign,
     CampaignNumber,
@@ -41,18 +43,53 @@ def campaign_for_number(session: so.Session, dialled: str | None) -> Campaign | 
     )
 
 
+@functools.cache
+def _insert_statement(dialect: str, table_name: str, key: str, columns: tuple[str, ...]) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING *, built once with bound parameters:
+    building and caching a statement anew for every webhook cost more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Base.metadata.tables[table_name]
+    return (
+        insert(table)
+        .values({column: sa.bindparam(column) for column in columns})
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(*table.columns)
+    )
+
+
+@functools.cache
+def _insert_call_counting(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: the call's INSERT in a CTE, and in the same statement the number's calls in
+    the repeat window before it (the subquery sees the table as it was before the insert)."""
+    new = _insert_statement("postgresql", "calls", "call_sid", columns).cte("new_call")
+    earlier = integrity.earlier_calls(
+        sa.bindparam("campaign_id"),
+        sa.bindparam("caller_hash"),
+        sa.bindparam("repeat_since", type_=sa.DateTime()),
+        sa.bindparam("started_at"),
+    )
+    return sa.select(new, earlier.label("earlier"))
+
+
 def _insert_new(session: so.Session, model: type[T], key: str, values: dict[str, Any]) -> T | None:
     """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING the row: one round trip, no savepoint.
 
     Returns the new row, or None when a row with this key exists (a callback arriving twice,
     or two at once: the database lets exactly one insert win).
     """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]).returning(model)
-    )
-    row: T | None = session.scalars(statement).first()
-    return row
+    dialect = session.get_bind().dialect.name
+    table_name = model.__tablename__  # type: ignore[attr-defined]
+    statement = _insert_statement(dialect, table_name, key, tuple(values))
+    row = session.execute(statement, values).first()
+    return _stored(session, model, row._asdict()) if row is not None else None
+
+
+def _stored(session: so.Session, model: type[T], fields: dict[str, Any]) -> T:
+    """A row the database returned, taken into the session as it is, without loading it."""
+    stored = model(**fields)
+    so.make_transient_to_detached(stored)  # it has its identity: the row exists
+    session.add(stored)
+    return stored
 
 
 def start_call(
@@ -68,28 +105,72 @@ def start_call(
 
     `stir_verstat` is the carrier's STIR/SHAKEN verdict on the caller ID, kept on the call.
     """
+    call, _ = answer_call(
+        session,
+        call_sid=call_sid,
+        campaign=campaign,
+        caller=caller,
+        hash_key=hash_key,
+        stir_verstat=stir_verstat,
+        count_earlier=False,
+    )
+    return call
+
+
+def answer_call(
+    session: so.Session,
+    *,
+    call_sid: str,
+    campaign: Campaign | None,
+    caller: str | None,
+    hash_key: str,
+    stir_verstat: str | None = None,
+    count_earlier: bool = True,
+) -> tuple[Call, int]:
+    """start_call, and how many calls the number made in the repeat window before this one
+    (for the per-number limit). On PostgreSQL both come from one statement: the INSERT and
+    the count in one round trip, which is what a new call costs."""
     who = phones.identify(caller, hash_key)
     single = campaign is not None and len(campaign.language_list) == 1
-    call = _insert_new(
-        session,
-        Call,
-        "call_sid",
-        {
-            "call_sid": call_sid,
-            "campaign_id": campaign.id if campaign else None,
-            "caller_hash": who.hash,
-            "caller_masked": who.masked,
-            "caller_withheld": who.withheld,
-            "caller_country": who.country,
-            "caller_range": who.range,
-            "stir_verstat": stir_verstat[:40] if stir_verstat else None,
-            "language": campaign.language_list[0] if campaign and single else None,
-        },
-    )
-    if call is None:
+    started_at = utcnow()
+    values = {
+        "call_sid": call_sid,
+        "campaign_id": campaign.id if campaign else None,
+        "caller_hash": who.hash,
+        "caller_masked": who.masked,
+        "caller_withheld": who.withheld,
+        "caller_country": who.country,
+        "caller_range": who.range,
+        "stir_verstat": stir_verstat[:40] if stir_verstat else None,
+        "language": campaign.language_list[0] if campaign and single else None,
+        "started_at": started_at,
+    }
+    counting = count_earlier and campaign is not None and who.hash is not None
+    call: Call | None = None
+    counted: int | None = None
+    if counting and session.get_bind().dialect.name == "postgresql":
+        statement = _insert_call_counting(tuple(values))
+        params = {**values, "repeat_since": started_at - integrity.REPEAT_WINDOW}
+        row = session.execute(statement, params).first()
+        if row is not None:
+            fields = row._asdict()
+            counted = fields.pop("earlier")
+            call = _stored(session, Call, fields)
+    else:
+        call = _insert_new(session, Call, "call_sid", values)
+    if call is None:  # the carrier asked again: the call as it is stored
         call = find_call(session, call_sid)
         assert call is not None  # the row that won the insert
-    return call
+    if counting and counted is None and call.caller_hash is not None and campaign is not None:
+        since = call.started_at - integrity.REPEAT_WINDOW
+        counted = session.scalar(
+            sa.select(
+                integrity.earlier_calls(
+                    campaign.id, call.caller_hash, since, call.started_at, call.id
+                )
+            )
+        )
+    return call, int(counted or 0)
 
 
 def find_call(session: so.Session, call_sid: str) -> Call | None:

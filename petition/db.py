@@ -48,6 +48,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = so.sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit_sessions = so.sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[so.Session]:
@@ -59,6 +62,13 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def autocommit(self) -> Iterator[so.Session]:
+        """A session whose every statement commits on its own: no BEGIN and no COMMIT round
+        trips, for work that is one statement (a webhook's idempotent INSERT)."""
+        with self._autocommit_sessions() as session:
+            yield session
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to run at every start)."""

@@ -23,6 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -37,23 +38,42 @@ BURST_FACTOR = 5.0
 BURST_LOOKBACK = timedelta(hours=24)
 
 
-def too_many_calls(session: so.Session, campaign: Campaign, call: Call) -> bool:
-    """True when the caller's number made the campaign's limit of calls in the REPEAT_WINDOW
-    before this one: this call gets a goodbye without a recording. Withheld numbers are not
-    limited (they cannot be told apart; their signatures go to a person anyway)."""
-    limit = campaign.repeat_call_limit
-    if limit <= 0 or call.caller_hash is None:
-        return False
-    earlier = session.scalar(
-        sa.select(sa.func.count()).where(
-            Call.campaign_id == campaign.id,
-            Call.caller_hash == call.caller_hash,
-            Call.id != call.id,
-            Call.started_at >= call.started_at - REPEAT_WINDOW,
-            Call.started_at <= call.started_at,
+def earlier_calls(
+    campaign_id: Any, caller_hash: Any, since: Any, until: Any, but: int | None = None
+) -> sa.ScalarSelect[int]:
+    """How many calls the number made to the campaign between `since` and `until` (the call
+    `but` left out), as a subquery; the arguments may be bound parameters, so that the voice
+    webhook can ask it inside its prepared INSERT."""
+    return (
+        sa.select(sa.func.count())
+        .where(
+            Call.campaign_id == campaign_id,
+            Call.caller_hash == caller_hash,
+            Call.id != (but if but is not None else -1),
+            Call.started_at >= since,
+            Call.started_at <= until,
         )
+        .scalar_subquery()
     )
-    return (earlier or 0) >= limit
+
+
+def over_limit(campaign: Campaign, call: Call, earlier: int) -> bool:
+    """True when the number made the campaign's limit of calls before this one: this call gets
+    a goodbye without a recording. Withheld numbers are not limited (they cannot be told
+    apart; their signatures go to a person anyway)."""
+    limit = campaign.repeat_call_limit
+    return limit > 0 and call.caller_hash is not None and earlier >= limit
+
+
+def too_many_calls(session: so.Session, campaign: Campaign, call: Call) -> bool:
+    """over_limit for a call already stored."""
+    if call.caller_hash is None:
+        return False
+    since = call.started_at - REPEAT_WINDOW
+    earlier = session.scalar(
+        sa.select(earlier_calls(campaign.id, call.caller_hash, since, call.started_at, call.id))
+    )
+    return over_limit(campaign, call, earlier or 0)
 
 
 def attestation_failed(verstat: str | None) -> bool:

@@ -34,13 +34,18 @@ class Caller:
 RANGE_DIGITS = 2
 
 
-def normalize(raw: str, default_region: str = "BE") -> str | None:
-    """E.164 form of a number, or None when it is not a plausible phone number."""
+def _parse(raw: str, default_region: str = "BE") -> phonenumbers.PhoneNumber | None:
     try:
         parsed = phonenumbers.parse(raw.strip(), default_region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    return parsed if phonenumbers.is_possible_number(parsed) else None
+
+
+def normalize(raw: str, default_region: str = "BE") -> str | None:
+    """E.164 form of a number, or None when it is not a plausible phone number."""
+    parsed = _parse(raw, default_region)
+    if parsed is None:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -58,7 +63,10 @@ def hash_number(e164: str, key: str) -> str:
 
 def mask(e164: str) -> str:
     """Keep the country prefix and the last two digits: +32 4•• ••• •67."""
-    parsed = phonenumbers.parse(e164)
+    return _mask(phonenumbers.parse(e164))
+
+
+def _mask(parsed: phonenumbers.PhoneNumber) -> str:
     prefix = f"+{parsed.country_code}"
     national = str(parsed.national_number)
     hidden = "•" * max(len(national) - 2, 0)
@@ -72,7 +80,10 @@ def number_range(e164: str) -> str:
     A Belgian mobile +32 470 12 34 56 is in range "+32 470 12", a block of 10,000 numbers: a
     SIP trunk that spoofs caller IDs tends to walk through one such block.
     """
-    parsed = phonenumbers.parse(e164)
+    return _range(phonenumbers.parse(e164))
+
+
+def _range(parsed: phonenumbers.PhoneNumber) -> str:
     national = str(parsed.national_number)
     prefix = phonenumbers.length_of_national_destination_code(parsed)
     head, rest = national[:prefix], national[prefix : prefix + RANGE_DIGITS]
@@ -84,15 +95,16 @@ def identify(raw: str | None, key: str) -> Caller:
     if is_withheld(raw):
         return Caller(hash=None, masked="withheld", withheld=True, country=None)
     assert raw is not None
-    e164 = normalize(raw)
-    if e164 is None:
+    parsed = _parse(raw)  # once: parsing is most of the cost of a new call's webhook
+    if parsed is None:
         # Not a number we can match on (e.g. a SIP address): treated like a withheld ID.
         return Caller(hash=None, masked="unrecognised", withheld=True, country=None)
-    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    region = phonenumbers.region_code_for_number(parsed)
     return Caller(
         hash=hash_number(e164, key),
-        masked=mask(e164),
+        masked=_mask(parsed),
         withheld=False,
         country=region if region and region != "ZZ" else None,
-        range=number_range(e164),
+        range=_range(parsed),
     )
