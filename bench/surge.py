@@ -22,7 +22,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,20 +32,19 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import psycopg
-import redis
 import requests
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from audio.model import resolve_model
-from bench.packing import make_calls
+from audio.synth import synthesize
+from bench.evalset import default_dir
+from bench.loopback import REDIS_URL, campaign_database, free_port, wait_for_port
+from bench.packing import INTRODUCTIONS, NAMES
 from bench.webhooks import percentile
 from petition.db import Database
-from petition.models import Call, Campaign, CampaignNumber, Recording, Signature
+from petition.models import Call, Recording, Signature
 
-ADMIN_PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 TOKEN = "bench-auth-token"  # noqa: S105 (a throwaway token for a local benchmark)
 SID = "AC" + "0" * 32
 NUMBER = "+3220000001"
@@ -56,10 +54,35 @@ DECIDE_WITHIN = 15 * 60  # the goal: every recording decided within 15 minutes
 STEPS = (0.0, 3.0, 12.0, 12.2, 14.0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+VARIANTS = ("", "+m3", "+f2", "+f4")  # espeak-ng voices: the callers are different people
+
+
+def make_callers(count: int) -> list[tuple[str, Path]]:
+    """`count` different callers (language, recording): a given name, a surname and a voice
+    each their own, so that no two recordings are the same audio (a replay would be held).
+    Made once and kept beside the evaluation set."""
+    directory = default_dir().parent / "surge"
+    directory.mkdir(parents=True, exist_ok=True)
+    people = []
+    for variant in VARIANTS:
+        for language, pairs in NAMES.items():
+            names = [pair.strip().split(" ", 1) for pair in pairs.split(",")]
+            for i, (given, _) in enumerate(names):
+                for j, (_, surname) in enumerate(names):
+                    people.append((language, f"{given} {surname}", variant, f"{i}-{j}"))
+    callers = []
+    for n, (language, name, variant, key) in enumerate(people[:count]):
+        # Each its own pace too: one synthetic voice saying the same introduction and given
+        # name at the same speed is the same audio for most of the recording.
+        speed = 130 + (n * 7) % 13 * 5
+        wav = directory / f"{language}{variant.strip('+') or 'default'}-{key}-{speed}.wav"
+        if not wav.exists():
+            text = f"{INTRODUCTIONS[language]} {name}"
+            synthesize(text, language, wav, variant=variant, words_per_minute=speed)
+        callers.append((language, wav))
+        if n and n % 500 == 0:
+            print(f"  {n} callers' recordings ready", flush=True)
+    return callers
 
 
 class _Recordings(BaseHTTPRequestHandler):
@@ -92,33 +115,55 @@ class _Recordings(BaseHTTPRequestHandler):
 
 def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="petition-bench-surge-"))
-    clips = make_calls(tmp / "clips")
-    name = f"petition_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    database_url = ADMIN_PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    db = Database(database_url)
-    db.migrate()
-    with db.session() as s:
-        s.add(
-            Campaign(
-                slug="surge",
-                title="Surge",
-                languages="nl,fr,de,en",
-                numbers=[CampaignNumber(number=NUMBER)],
-            )
-        )
-    media = ThreadingHTTPServer(("127.0.0.1", 0), _Recordings)
-    threading.Thread(target=media.serve_forever, daemon=True).start()
-    media_url = f"http://127.0.0.1:{media.server_address[1]}"
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        # Python's default for SIGTERM would skip the `finally` that stops the servers; the
+        # calls still to be placed are dropped.
+        stopping.set()
+        raise SystemExit(1)
+
+    signal.signal(signal.SIGTERM, stop)
+    clips = make_callers(calls)
+    with campaign_database("surge", "nl,fr,de,en", NUMBER) as database_url:
+        db = Database(database_url)
+        media = ThreadingHTTPServer(("127.0.0.1", 0), _Recordings)
+        threading.Thread(target=media.serve_forever, daemon=True).start()
+        port = free_port()
+        procs = _start_service(database_url, port, workers, tmp)
+        try:
+            wait_for_port(port)
+            time.sleep(3)  # the worker loads its model
+            carrier = _Carrier(f"http://127.0.0.1:{port}", media.server_address[1], stopping)
+            start = time.monotonic()
+            # Enough threads that every call in progress (about 15 s each) has its own.
+            pool = ThreadPoolExecutor(int(calls / seconds * (STEPS[-1] + 2)) + 8)
+            try:
+                for i in range(calls):
+                    pool.submit(carrier.call, i, clips[i % len(clips)], start + i * seconds / calls)
+            finally:
+                pool.shutdown(wait=not stopping.is_set(), cancel_futures=stopping.is_set())
+            sent = time.monotonic() - start
+            _wait_for_decisions(db, calls, until=start + DECIDE_WITHIN + 300)
+        finally:
+            for proc in procs:
+                os.killpg(proc.pid, signal.SIGTERM)
+            for proc in procs:
+                proc.wait(60)
+            media.shutdown()
+        _report(db, calls, seconds, sent, workers, carrier)
+        db.engine.dispose()
+
+
+def _start_service(
+    database_url: str, port: int, workers: int, tmp: Path
+) -> list[subprocess.Popen[bytes]]:
+    """gunicorn with the web app, and `workers` workers at a lower CPU priority."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
-        "PUBLIC_BASE_URL": base,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_ACCOUNT_SID": SID,
         "RECORDING_HOSTS": "127.0.0.1",
@@ -130,68 +175,64 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     petition = str(Path(sys.executable).with_name("petition"))
-    procs = [
+    web = [gunicorn, "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+           "ivr.app:create_app()"]  # fmt: skip
+    commands = [web] + [["nice", "-n", "10", petition, "worker"]] * workers
+    return [
         subprocess.Popen(
-            [
-                gunicorn,
-                "-w",
-                "2",
-                "-k",
-                "gthread",
-                "--threads",
-                "4",
-                "-b",
-                f"127.0.0.1:{port}",
-                "ivr.app:create_app()",
-            ],
+            command,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
-    ] + [
-        subprocess.Popen(
-            ["nice", "-n", "10", petition, "worker"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        for _ in range(workers)
+        )
+        for command in commands
     ]
-    validator = RequestValidator(TOKEN)
-    callers = random.Random(2000)
-    latencies: list[float] = []
-    failures: list[str] = []
-    local = threading.local()
 
-    def post(path: str, params: dict[str, str]) -> None:
-        http = getattr(local, "http", None) or requests.Session()
-        local.http = http
-        headers = {"X-Twilio-Signature": validator.compute_signature(base + path, params)}
+
+class _Carrier:
+    """Places calls the way the carrier does: signed webhooks, spread over a call's length."""
+
+    def __init__(self, base: str, media_port: int, stopping: threading.Event) -> None:
+        self.base = base
+        self.media_url = f"http://127.0.0.1:{media_port}"
+        self.stopping = stopping
+        self.validator = RequestValidator(TOKEN)
+        self.callers = random.Random(2000)
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self.local = threading.local()
+
+    def post(self, path: str, params: dict[str, str]) -> None:
+        http = getattr(self.local, "http", None) or requests.Session()
+        self.local.http = http
+        signature = self.validator.compute_signature(self.base + path, params)
         started = time.perf_counter()
         try:
-            resp = http.post(base + path, data=params, headers=headers, timeout=15)
-            ok = resp.status_code in (200, 204)
+            resp = http.post(
+                self.base + path,
+                data=params,
+                headers={"X-Twilio-Signature": signature},
+                timeout=15,
+            )
+            if resp.status_code not in (200, 204):
+                self.failures.append(f"{path}: HTTP {resp.status_code}")
         except requests.RequestException as exc:
-            ok, resp = False, None
-            failures.append(f"{path}: {exc}")
-        latencies.append(time.perf_counter() - started)
-        if not ok and resp is not None:
-            failures.append(f"{path}: HTTP {resp.status_code}")
+            self.failures.append(f"{path}: {exc}")
+        self.latencies.append(time.perf_counter() - started)
 
-    def one_call(i: int, at: float) -> None:
-        language, _, wav = clips[i % len(clips)]
+    def call(self, i: int, clip: tuple[str, Path], at: float) -> None:
+        language, wav = clip
         call_sid, rec_sid = f"CA{secrets.token_hex(16)}", f"RE{secrets.token_hex(16)}"
         _Recordings.clips[rec_sid] = wav
         # Callers from all over the mobile ranges, as after a TV spot (one range would be a burst).
-        caller = f"+3247{callers.randrange(10_000_000):07d}"
+        caller = f"+3247{self.callers.randrange(10_000_000):07d}"
         common = {"AccountSid": SID, "CallSid": call_sid, "From": caller, "To": NUMBER}
         rec = {
             **common,
             "RecordingSid": rec_sid,
             "RecordingDuration": "3",
-            "RecordingUrl": f"{media_url}/Recordings/{rec_sid}",
+            "RecordingUrl": f"{self.media_url}/Recordings/{rec_sid}",
         }
         bodies = (
             ("/ivr/voice", {**common, "CallStatus": "ringing", "Direction": "inbound"}),
@@ -201,77 +242,62 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
             ("/ivr/status", {**common, "CallStatus": "completed", "CallDuration": "16"}),
         )
         for offset, (path, params) in zip(STEPS, bodies, strict=True):
-            time.sleep(max(0.0, at + offset - time.monotonic()))
-            post(path, params)
+            if self.stopping.wait(max(0.0, at + offset - time.monotonic())):
+                return
+            self.post(path, params)
 
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        time.sleep(3)  # the worker loads its model
-        start = time.monotonic()
-        # Enough threads that every call in progress (about 15 s each) has its own.
-        threads = int(calls / seconds * (STEPS[-1] + 2)) + 8
-        with ThreadPoolExecutor(threads) as pool:
-            for i in range(calls):
-                pool.submit(one_call, i, start + i * seconds / calls)
-        sent = time.monotonic() - start
-        waited = _wait_for_decisions(db, calls, start, until=start + DECIDE_WITHIN + 300)
-        last = time.monotonic() - start
-    finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            proc.wait(60)
-        media.shutdown()
+
+def _report(
+    db: Database, calls: int, seconds: float, sent: float, workers: int, carrier: _Carrier
+) -> None:
+    undecided = Signature.state.in_(["received", "transcribed"])
     with db.session() as s:
         counts = {
             "calls": s.scalar(sa.select(sa.func.count()).select_from(Call)),
             "recordings": s.scalar(sa.select(sa.func.count()).select_from(Recording)),
             "signatures": s.scalar(sa.select(sa.func.count()).select_from(Signature)),
-            "undecided": s.scalar(
-                sa.select(sa.func.count()).where(Signature.state.in_(["received", "transcribed"]))
-            ),
+            "undecided": s.scalar(sa.select(sa.func.count()).where(undecided)),
             "failed": s.scalar(sa.select(sa.func.count()).where(Recording.status == "failed")),
         }
-        longest = s.scalar(
+        first_call, last_decision, longest = s.execute(
             sa.select(
-                sa.func.max(sa.func.extract("epoch", Recording.processed_at - Recording.created_at))
+                sa.func.min(Call.started_at),
+                sa.func.max(Recording.processed_at),
+                sa.func.max(
+                    sa.func.extract("epoch", Recording.processed_at - Recording.created_at)
+                ),
             )
+        ).one()
+        by_state = dict(
+            s.execute(sa.select(Signature.state, sa.func.count()).group_by(Signature.state)).all()
         )
-    db.engine.dispose()
-    with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    ms = sorted(1000 * t for t in latencies)
+    ms = sorted(1000 * t for t in carrier.latencies)
     print(
         f"\nsurge: {calls} calls in {seconds:.0f} s (sent in {sent:.0f} s) at one machine: "
         f"gunicorn 2x4, {workers} worker(s) at nice 10, PostgreSQL, Redis, all on loopback"
     )
     print(
         f"  webhooks: {len(ms)} answered, p50 {statistics.median(ms):.0f} ms, p99 "
-        f"{percentile(ms, 99):.0f} ms, slowest {ms[-1]:.0f} ms; failures {len(failures)}"
+        f"{percentile(ms, 99):.0f} ms, slowest {ms[-1]:.0f} ms; failures {len(carrier.failures)}"
     )
-    print(
-        f"  last signature decided {waited:.0f} s after the first call ({last:.0f} s in all); a "
-        f"recording waited at most {float(longest or 0):.0f} s"
-    )
-    lost = (
-        counts["calls"] != calls or counts["recordings"] != calls or counts["signatures"] != calls
-    )
+    if first_call and last_decision:
+        print(
+            f"  last signature decided {(last_decision - first_call).total_seconds():.0f} s after "
+            f"the first call; a recording waited at most {float(longest or 0):.0f} s"
+        )
+    complete = all(counts[k] == calls for k in ("calls", "recordings", "signatures"))
     print(
         f"  calls {counts['calls']}, recordings {counts['recordings']}, signatures "
-        f"{counts['signatures']}, undecided {counts['undecided']}, failed {counts['failed']}: "
-        + ("LOST SOMETHING" if lost or counts["undecided"] else "nothing lost")
+        f"{counts['signatures']} ({', '.join(f'{k} {v}' for k, v in sorted(by_state.items()))}), "
+        f"undecided {counts['undecided']}, failed {counts['failed']}: "
+        + ("nothing lost" if complete and not counts["undecided"] else "SOMETHING IS MISSING")
     )
-    for failure in failures[:5]:
+    for failure in carrier.failures[:5]:
         print(f"  {failure}")
 
 
-def _wait_for_decisions(db: Database, calls: int, start: float, until: float) -> float:
-    """Seconds from `start` (the first call) until every signature is decided (or time is up)."""
+def _wait_for_decisions(db: Database, calls: int, until: float) -> None:
+    """Until every signature is decided, or time is up."""
     while time.monotonic() < until:
         with db.session() as s:
             undecided = s.scalar(
@@ -281,4 +307,3 @@ def _wait_for_decisions(db: Database, calls: int, start: float, until: float) ->
         if total == calls and not undecided:
             break
         time.sleep(2)
-    return time.monotonic() - start

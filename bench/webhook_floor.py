@@ -16,24 +16,17 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg
-import redis
 from twilio.request_validator import RequestValidator
 
-from petition.db import Database
-from petition.models import Campaign, CampaignNumber
+from bench.loopback import REDIS_URL, campaign_database, free_port, wait_for_port
 
-ADMIN_PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 TOKEN = "bench-auth-token"  # noqa: S105 (a throwaway token for a local benchmark)
 NUMBER = "+3220000001"
 REQUESTS = 120_000  # distinct new calls: a quarter for each wrk thread in each round
@@ -81,12 +74,6 @@ end
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _requests_file(path: Path, base_url: str) -> None:
     """Signed form bodies for REQUESTS new calls, one per line: signature, tab, body."""
     validator = RequestValidator(TOKEN)
@@ -113,13 +100,8 @@ def _serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc
-        time.sleep(0.1)
-    raise SystemExit(f"gunicorn for {app} did not start")
+    wait_for_port(port)
+    return proc
 
 
 def _load(port: int, script: Path, requests_file: Path, seed: int) -> tuple[float, float, float]:
@@ -141,24 +123,7 @@ def run() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (./dev bench installs it)")
     tmp = Path(tempfile.mkdtemp(prefix="petition-bench-floor-"))
-    name = f"petition_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    database_url = ADMIN_PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    db = Database(database_url)
-    db.migrate()
-    with db.session() as s:
-        s.add(
-            Campaign(
-                slug="bench",
-                title="Bench",
-                languages="nl,fr",
-                numbers=[CampaignNumber(number=NUMBER)],
-            )
-        )
-    db.engine.dispose()
-    ports = {"product": _free_port(), "bare": _free_port()}
+    ports = {"product": free_port(), "bare": free_port()}
     apps = {"product": "ivr.app:create_app()", "bare": "bench.bare_voice:app"}
     script = tmp / "signed.lua"
     script.write_text(LUA)
@@ -168,28 +133,27 @@ def run() -> None:
         _requests_file(files[which], f"http://127.0.0.1:{port}")
     servers = {}
     results: dict[str, list[tuple[float, float, float]]] = {which: [] for which in apps}
-    try:
-        for which, app in apps.items():
-            env = {
-                **os.environ,
-                "DATABASE_URL": database_url,
-                "REDIS_URL": REDIS_URL,
-                "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports[which]}",
-                "TWILIO_AUTH_TOKEN": TOKEN,
-                "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-                "DATA_DIR": str(tmp / "data"),
-                "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-            }
-            servers[which] = _serve(app, ports[which], env)
-        for round_ in range(ROUNDS):
-            for which in apps:
-                results[which].append(_load(ports[which], script, files[which], round_ + 1))
-    finally:
-        for proc in servers.values():
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(20)
-        with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with campaign_database("bench", "nl,fr", NUMBER) as database_url:
+        try:
+            for which, app in apps.items():
+                env = {
+                    **os.environ,
+                    "DATABASE_URL": database_url,
+                    "REDIS_URL": REDIS_URL,
+                    "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports[which]}",
+                    "TWILIO_AUTH_TOKEN": TOKEN,
+                    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                    "DATA_DIR": str(tmp / "data"),
+                    "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                }
+                servers[which] = _serve(app, ports[which], env)
+            for round_ in range(ROUNDS):
+                for which in apps:
+                    results[which].append(_load(ports[which], script, files[which], round_ + 1))
+        finally:
+            for proc in servers.values():
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(20)
     print(
         f"\n/ivr/voice, new calls: gunicorn -w 2 -k gthread --threads 4, wrk {CONNECTIONS} "
         f"connections, {SECONDS} s x {ROUNDS} rounds each (median), PostgreSQL"

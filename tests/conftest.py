@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -206,3 +210,53 @@ def run_worker(settings: Settings, transcriber: Any) -> None:
         SimpleWorker([q], connection=conn).work(burst=True)
     finally:
         ctx.db.engine.dispose()
+
+
+def kill_worker_once(
+    settings: Settings, model_dir: Path, log_path: Path, ready: Any, seconds: float = 120.0
+) -> dict[str, str]:
+    """Start `petition worker` in its own process group, wait until `ready()` is true (say,
+    a recording is being transcribed), then SIGKILL the whole group, as a dying machine.
+
+    Returns the worker's environment, for starting another one afterwards.
+    """
+    env = {
+        **os.environ,
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "RECORDING_HOSTS": "127.0.0.1",
+        "WHISPER_MODEL": str(model_dir),
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    }
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ivr.cli", "worker"],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # the kill takes its scheduler child too
+        )
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and not ready():
+                time.sleep(0.01)
+            assert ready(), log_path.read_text()
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+    return env
+
+
+def burst_worker(env: dict[str, str]) -> None:
+    """A new `petition worker --burst`: its first sweep finds what a dead worker held."""
+    restarted = subprocess.run(
+        [sys.executable, "-m", "ivr.cli", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        timeout=240,
+    )
+    assert restarted.returncode == 0, restarted.stderr.decode()[-2000:]

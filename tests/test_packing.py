@@ -5,11 +5,6 @@ Real webhooks over HTTP, real Redis and RQ, the real Whisper model and espeak-ng
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -22,7 +17,14 @@ from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
 from petition.config import Settings
 from petition.db import Database
 from petition.models import AuditEvent, Recording, Signature
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, run_worker
+from tests.conftest import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    CAMPAIGN_NUMBER,
+    burst_worker,
+    kill_worker_once,
+    run_worker,
+)
 
 pytestmark = [pytest.mark.whisper, pytest.mark.usefixtures("campaign")]
 
@@ -150,56 +152,23 @@ def test_a_worker_killed_while_holding_a_pack_loses_nothing_and_decides_each_onc
     tmp_path: Path,
     whisper_model_dir,  # type: ignore[no-untyped-def]
 ) -> None:
-    env = {
-        **os.environ,
-        "DATA_DIR": str(settings.data_dir),
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url or "",
-        "RECORDING_HOSTS": "127.0.0.1",
-        "WHISPER_MODEL": str(whisper_model_dir),
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-    }
     wavs = {caller: speech(text, "en") for caller, (text, _) in CALLERS.items()}
+
+    def whole_pack_held() -> bool:
+        with db.session() as s:
+            held = s.scalar(
+                sa.select(sa.func.count()).where(
+                    Recording.claimed_by.is_not(None), Recording.stage == "transcribing"
+                )
+            )
+        return held == len(wavs)
+
     with calls(settings, live_url, wavs) as made:
-        log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed below)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "ivr.cli", "worker"],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # the kill takes its whole process group, as a dying host
+        env = kill_worker_once(
+            settings, whisper_model_dir, tmp_path / "worker.log", whole_pack_held
         )
-        try:
-            deadline = time.monotonic() + 120
-            held = 0
-            while time.monotonic() < deadline and held < len(made):
-                with db.session() as s:
-                    held = (
-                        s.scalar(
-                            sa.select(sa.func.count()).where(
-                                Recording.claimed_by.is_not(None), Recording.stage == "transcribing"
-                            )
-                        )
-                        or 0
-                    )
-                time.sleep(0.01)
-            assert held == len(made), (tmp_path / "worker.log").read_text()
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(10)
-        finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGKILL)
-            log.close()
         assert {state for state, _, _ in decided(db).values()} == {"received"}
-        # A new worker's first sweep finds the dead worker's pack and queues it again.
-        restarted = subprocess.run(
-            [sys.executable, "-m", "ivr.cli", "worker", "--burst"],
-            env=env,
-            capture_output=True,
-            timeout=240,
-        )
-    assert restarted.returncode == 0, restarted.stderr.decode()[-2000:]
+        burst_worker(env)  # its first sweep finds the dead worker's pack and queues it again
     result = decided(db)
     assert [surname(result[c.recording_sid or ""]) for c in made] == [
         ("counted", name.split()[-1], 1) for _, name in CALLERS.values()

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +17,15 @@ from petition.config import Settings
 from petition.db import Database
 from petition.models import ApiToken, Recording, Signature
 from petition.users import hash_token
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, CAMPAIGN_NUMBER, make_settings, run_worker
+from tests.conftest import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    CAMPAIGN_NUMBER,
+    burst_worker,
+    kill_worker_once,
+    make_settings,
+    run_worker,
+)
 from workers import queue as work_queue
 
 pytestmark = [pytest.mark.whisper, pytest.mark.usefixtures("campaign")]
@@ -176,53 +179,18 @@ def test_worker_killed_mid_transcription_loses_nothing(
     tmp_path: Path,
     whisper_model_dir,  # type: ignore[no-untyped-def]
 ) -> None:
-    env = {
-        **os.environ,
-        "DATA_DIR": str(settings.data_dir),
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url or "",
-        "RECORDING_HOSTS": "127.0.0.1",
-        "WHISPER_MODEL": str(whisper_model_dir),
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-    }
     with phone(settings, live_url, speech(SOPHIE, "fr")) as sim:
-        log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed below)
-        # Its own process group, so the kill takes its scheduler child too (as a dying machine).
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "ivr.cli", "worker"],
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            stage = None
-            while time.monotonic() < deadline and stage != "transcribing":
-                with db.session() as s:
-                    stage = s.scalar(
-                        sa.select(Recording.stage).where(
-                            Recording.recording_sid == sim.recording_sid
-                        )
-                    )
-                time.sleep(0.01)
-            assert stage == "transcribing", (tmp_path / "worker.log").read_text()
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(10)
-        finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGKILL)
-            log.close()
+
+        def transcribing() -> bool:
+            with db.session() as s:
+                stage = s.scalar(
+                    sa.select(Recording.stage).where(Recording.recording_sid == sim.recording_sid)
+                )
+            return stage == "transcribing"
+
+        env = kill_worker_once(settings, whisper_model_dir, tmp_path / "worker.log", transcribing)
     assert signature_for(db, sim.recording_sid).state == "received"
-    # A new worker starts; its first sweep finds the dead worker's recording and queues it again.
-    restarted = subprocess.run(
-        [sys.executable, "-m", "ivr.cli", "worker", "--burst"],
-        env=env,
-        capture_output=True,
-        timeout=240,
-    )
-    assert restarted.returncode == 0, restarted.stderr.decode()[-2000:]
+    burst_worker(env)  # its first sweep finds the dead worker's recording and queues it again
     sig = signature_for(db, sim.recording_sid)
     assert sig.state == "counted" and sig.name == "Sophie Dubois"
 
