@@ -18,8 +18,10 @@ recording and its signature, and every signature was decided).
 from __future__ import annotations
 
 import base64
+import collections
 import os
 import random
+import re
 import secrets
 import signal
 import statistics
@@ -70,6 +72,9 @@ def make_callers(count: int) -> list[tuple[str, Path]]:
             for i, (given, _) in enumerate(names):
                 for j, (_, surname) in enumerate(names):
                     people.append((language, f"{given} {surname}", variant, f"{i}-{j}"))
+    # In the order they call: as random as a TV audience (people in the order made would put
+    # one voice saying one given name eight times into a pack, which Whisper hears as a loop).
+    random.Random(2000).shuffle(people)
     callers = []
     for n, (language, name, variant, key) in enumerate(people[:count]):
         # Each its own pace too: one synthetic voice saying the same introduction and given
@@ -151,7 +156,7 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
             for proc in procs:
                 proc.wait(60)
             media.shutdown()
-        _report(db, calls, seconds, sent, workers, carrier)
+        _report(db, calls, seconds, sent, workers, carrier, _packs(tmp))
         db.engine.dispose()
 
 
@@ -171,23 +176,33 @@ def _start_service(
         "WHISPER_MODEL": resolve_model(
             "bundled", Path(__file__).resolve().parents[1] / ".cache" / "bench"
         ),
-        "LOG_LEVEL": "warning",
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     petition = str(Path(sys.executable).with_name("petition"))
     web = [gunicorn, "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
            "ivr.app:create_app()"]  # fmt: skip
-    commands = [web] + [["nice", "-n", "10", petition, "worker"]] * workers
-    return [
+    procs = [
         subprocess.Popen(
-            command,
-            env=env,
+            web,
+            env={**env, "LOG_LEVEL": "warning"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        for command in commands
     ]
+    for n in range(workers):
+        # At info level a worker says what each job did, and how big its pack was.
+        with (tmp / f"worker-{n}.log").open("wb") as log:
+            procs.append(
+                subprocess.Popen(
+                    ["nice", "-n", "10", petition, "worker"],
+                    env={**env, "LOG_LEVEL": "info"},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+    return procs
 
 
 class _Carrier:
@@ -247,8 +262,26 @@ class _Carrier:
             self.post(path, params)
 
 
+def _packs(tmp: Path) -> list[int]:
+    """The size of each pack the workers transcribed, from their logs (a job whose recording
+    another job had packed already did nothing)."""
+    sizes = []
+    for log in tmp.glob("worker-*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            if "recording: " in line and "nothing to do" not in line and "held by" not in line:
+                found = re.search(r"in a pack of (\d+)", line)
+                sizes.append(int(found.group(1)) if found else 1)
+    return sizes
+
+
 def _report(
-    db: Database, calls: int, seconds: float, sent: float, workers: int, carrier: _Carrier
+    db: Database,
+    calls: int,
+    seconds: float,
+    sent: float,
+    workers: int,
+    carrier: _Carrier,
+    packs: list[int],
 ) -> None:
     undecided = Signature.state.in_(["received", "transcribed"])
     with db.session() as s:
@@ -259,9 +292,9 @@ def _report(
             "undecided": s.scalar(sa.select(sa.func.count()).where(undecided)),
             "failed": s.scalar(sa.select(sa.func.count()).where(Recording.status == "failed")),
         }
-        first_call, last_decision, longest = s.execute(
+        first_call = s.scalar(sa.select(sa.func.min(Call.started_at)))
+        last_decision, longest = s.execute(
             sa.select(
-                sa.func.min(Call.started_at),
                 sa.func.max(Recording.processed_at),
                 sa.func.max(
                     sa.func.extract("epoch", Recording.processed_at - Recording.created_at)
@@ -292,6 +325,14 @@ def _report(
         f"undecided {counts['undecided']}, failed {counts['failed']}: "
         + ("nothing lost" if complete and not counts["undecided"] else "SOMETHING IS MISSING")
     )
+    if packs:
+        by_size = sorted(collections.Counter(packs).items())
+        print(
+            f"  {len(packs)} Whisper jobs, {sum(packs)} recordings in them: packs of "
+            f"{statistics.mean(packs):.1f} on average ("
+            + ", ".join(f"{n} of {size}" for size, n in by_size)
+            + ")"
+        )
     for failure in carrier.failures[:5]:
         print(f"  {failure}")
 

@@ -5,8 +5,9 @@
 Both run under `gunicorn -w 2 -k gthread --threads 4` on this machine; the product on
 PostgreSQL and Redis. The same load tool (wrk, from Debian), the same connections and the same
 signed requests, each for a new call (a CallSid never seen): requests per second and p99 for
-both, in alternating rounds, and the product's share of the floor. The bare app
-(bench/bare_voice.py) checks the signature and answers TwiML, nothing else.
+all, in alternating rounds, and the product's share of the floor. The bare app
+(bench/bare_voice.py) checks the signature and answers TwiML, nothing else; the bare durable app
+also stores the call with one INSERT, the least a line that keeps its calls must do.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psycopg
 from twilio.request_validator import RequestValidator
 
+from bench.bare_voice import CREATE_TABLE
 from bench.loopback import REDIS_URL, campaign_database, free_port, wait_for_port
 
 TOKEN = "bench-auth-token"  # noqa: S105 (a throwaway token for a local benchmark)
@@ -123,17 +126,23 @@ def run() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (./dev bench installs it)")
     tmp = Path(tempfile.mkdtemp(prefix="petition-bench-floor-"))
-    ports = {"product": free_port(), "bare": free_port()}
-    apps = {"product": "ivr.app:create_app()", "bare": "bench.bare_voice:app"}
+    apps = {
+        "product": "ivr.app:create_app()",
+        "bare": "bench.bare_voice:app",
+        "bare + INSERT": "bench.bare_voice:durable_app",
+    }
+    ports = {which: free_port() for which in apps}
     script = tmp / "signed.lua"
     script.write_text(LUA)
     files = {}
-    for which, port in ports.items():
-        files[which] = tmp / f"{which}.txt"
+    for i, (which, port) in enumerate(ports.items()):
+        files[which] = tmp / f"requests-{i}.txt"
         _requests_file(files[which], f"http://127.0.0.1:{port}")
     servers = {}
     results: dict[str, list[tuple[float, float, float]]] = {which: [] for which in apps}
     with campaign_database("bench", "nl,fr", NUMBER) as database_url:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(CREATE_TABLE)
         try:
             for which, app in apps.items():
                 env = {
@@ -164,9 +173,11 @@ def run() -> None:
         p50 = statistics.median(r[1] for r in results[which])
         p99 = statistics.median(r[2] for r in results[which])
         summary[which] = (rps, p99)
-        print(f"  {which:8} {rps:7.0f} requests/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
-    (rps, p99), (floor_rps, floor_p99) = summary["product"], summary["bare"]
-    print(
-        f"  product / bare: {100 * rps / floor_rps:.0f} % of the throughput, "
-        f"p99 x{p99 / floor_p99:.1f}"
-    )
+        print(f"  {which:13} {rps:7.0f} requests/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
+    rps, p99 = summary["product"]
+    for floor in ("bare", "bare + INSERT"):
+        floor_rps, floor_p99 = summary[floor]
+        print(
+            f"  product / {floor}: {100 * rps / floor_rps:.0f} % of the throughput, "
+            f"p99 x{p99 / floor_p99:.1f}"
+        )

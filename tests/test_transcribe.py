@@ -3,18 +3,23 @@ files and helpers around it."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
+from faster_whisper.audio import decode_audio
 
 from audio import model as audio_model
 from audio import synth as audio_synth
 from audio.model import MODEL_SHA256, ModelError, assemble_bundled_model, resolve_model
 from audio.prompt_texts import LANGUAGES, PROMPTS, prompt_text
 from audio.prompts import default_prompt_path
-from audio.transcribe import Transcriber
+from audio.transcribe import SAMPLE_RATE, Transcriber, read_audio
 from petition.names import extract_name, normalize_name
 from tests.conftest_audio import Synth
 
@@ -244,3 +249,26 @@ def test_prompt_text_falls_back_to_english() -> None:
     assert prompt_text("thanks", "es") == PROMPTS["thanks"]["en"]
     with pytest.raises(KeyError):
         prompt_text("no_such_prompt", "en")
+
+
+def test_read_audio_gives_faster_whispers_samples(
+    speech: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    """read_audio skips decode_audio's garbage collection, and nothing else: the same samples
+    for a telephone WAV, a mu-law WAV and an MP3 (the carrier offers both)."""
+    wav = speech("Je m'appelle Sophie Dubois", "fr")
+    ulaw, mp3 = tmp_path / "ulaw.wav", tmp_path / "call.mp3"
+    subprocess.run(["sox", str(wav), "-e", "u-law", str(ulaw)], check=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(wav), str(mp3)], check=True)
+    for path in (wav, ulaw, mp3):
+        ours, theirs = read_audio(path), decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        assert ours.dtype == np.float32
+        assert len(ours) > SAMPLE_RATE  # more than a second: the whole recording
+        assert np.array_equal(ours, theirs), path.name
+
+
+def test_read_audio_refuses_what_is_not_audio(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF....WAVEfmt not really audio")
+    with pytest.raises(av.error.FFmpegError):
+        read_audio(junk)
