@@ -262,8 +262,8 @@ def run(n: int = 100_000, database_url: str | None = None) -> None:
             lambda url=url, headers=headers: client.get(url, headers=headers),
             overview.clear_caches if cold else None,
         )
-    app.extensions["petition"].db.engine.dispose()
-    db.engine.dispose()
+    app.extensions["petition"].db.dispose()
+    db.dispose()
 
 
 if __name__ == "__main__":

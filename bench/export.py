@@ -118,7 +118,7 @@ def fill(url: str, n: int) -> None:
             conn.execute(sa.insert(Call), calls)
             conn.execute(sa.insert(Recording), recordings)
             conn.execute(sa.insert(Signature), signatures)
-    db.engine.dispose()
+    db.dispose()
 
 
 def measure(url: str, fmt: str, out: str, trace: bool) -> dict[str, float]:
@@ -145,7 +145,7 @@ def measure(url: str, fmt: str, out: str, trace: bool) -> dict[str, float]:
     seconds = time.perf_counter() - started
     heap_peak = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
-    db.engine.dispose()
+    db.dispose()
     return {
         "seconds": seconds,
         # Linux reports ru_maxrss in KiB.

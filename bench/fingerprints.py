@@ -345,7 +345,7 @@ def _run(folder: Path) -> None:
         f"{statistics.median(full) / empty:.1f}x the {empty:.1f} ms on an index of "
         f"{len(speakers)})"
     )
-    db.engine.dispose()
+    db.dispose()
 
 
 def _transcription_seconds(clips: list[Clip]) -> float | None:

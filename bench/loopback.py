@@ -41,7 +41,7 @@ def campaign_database(slug: str, languages: str, number: str) -> Iterator[str]:
                     numbers=[CampaignNumber(number=number)],
                 )
             )
-        db.engine.dispose()
+        db.dispose()
         yield url
     finally:
         with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:

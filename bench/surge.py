@@ -157,7 +157,7 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
                 proc.wait(60)
             media.shutdown()
         _report(db, calls, seconds, sent, workers, carrier, _packs(tmp))
-        db.engine.dispose()
+        db.dispose()
 
 
 def _start_service(

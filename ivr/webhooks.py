@@ -100,22 +100,24 @@ def voice() -> Response:
         log.info("call to closed campaign %s", campaign.slug)
         return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
     # One statement, committed on its own: the call and the number's calls before it.
-    with svc.db.autocommit() as s:
-        call, earlier = calls.answer_call(
+    caller, stir_verstat = request.form.get("From"), request.form.get("StirVerstat")
+    call, earlier = svc.db.idempotent(
+        lambda s: calls.answer_call(
             s,
             call_sid=call_sid,
             campaign=campaign,
-            caller=request.form.get("From"),
+            caller=caller,
             hash_key=svc.settings.phone_hash_key,
-            stir_verstat=request.form.get("StirVerstat"),
+            stir_verstat=stir_verstat,
         )
-        if integrity.over_limit(campaign, call, earlier):
-            log.info("call turned away: the number's limit of calls is reached")
-            languages = [call.language] if call.language else campaign.language_list
-            return xml(twiml.spoken_goodbye("too_many_calls", languages, campaign))
-        return xml(
-            svc.campaigns.answer(first_answer_key(campaign, call), lambda: _first(campaign, call))
-        )
+    )
+    if integrity.over_limit(campaign, call, earlier):
+        log.info("call turned away: the number's limit of calls is reached")
+        languages = [call.language] if call.language else campaign.language_list
+        return xml(twiml.spoken_goodbye("too_many_calls", languages, campaign))
+    return xml(
+        svc.campaigns.answer(first_answer_key(campaign, call), lambda: _first(campaign, call))
+    )
 
 
 def first_answer_key(campaign: Campaign, call: Call) -> tuple[object, ...]:
@@ -253,10 +255,12 @@ def status() -> Response:
     call_sid = field("CallSid", SID)
     call_status = field("CallStatus")
     assert call_sid is not None and call_status is not None
-    with services().db.session() as s:
-        calls.update_call_status(
-            s, call_sid=call_sid, status=call_status, duration=int_field("CallDuration")
+    duration = int_field("CallDuration")
+    services().db.idempotent(
+        lambda s: calls.update_call_status(
+            s, call_sid=call_sid, status=call_status, duration=duration
         )
+    )
     return Response(status=204)
 
 

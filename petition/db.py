@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -13,12 +13,15 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+T = TypeVar("T")
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> sa.Engine:
     """An engine tuned per backend: SQLite gets WAL and a busy timeout for concurrent writers.
 
     Statement parameters (names, caller hashes) stay out of error messages and so out of logs.
+    On PostgreSQL a pooled connection is tested with a round trip before use (pre_ping), so
+    that a database restart costs no request; see Database.idempotent for the way without.
     """
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql://"):
@@ -38,7 +41,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    return sa.create_engine(url, pool_pre_ping=pre_ping, **kwargs)
 
 
 class Database:
@@ -48,8 +51,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = so.sessionmaker(self.engine, expire_on_commit=False)
+        # Webhooks that are one idempotent statement: no BEGIN, no COMMIT, no pre-ping round
+        # trip (a dead connection is retried instead, see idempotent()). Its own small pool.
+        self._lean_engine = make_engine(url, pre_ping=False, pool_size=4, max_overflow=8)
         self._autocommit_sessions = so.sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            self._lean_engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
         )
 
     @contextmanager
@@ -63,12 +70,28 @@ class Database:
                 session.rollback()
                 raise
 
-    @contextmanager
-    def autocommit(self) -> Iterator[so.Session]:
-        """A session whose every statement commits on its own: no BEGIN and no COMMIT round
-        trips, for work that is one statement (a webhook's idempotent INSERT)."""
-        with self._autocommit_sessions() as session:
-            yield session
+    def idempotent(self, work: Callable[[so.Session], T]) -> T:
+        """Run `work` in a session whose every statement commits on its own: no BEGIN, no
+        COMMIT and no pre-ping round trips, for work that is one idempotent statement or a few
+        (a webhook's INSERT ... ON CONFLICT DO NOTHING).
+
+        A pooled connection that died (the database restarted since) fails its first
+        statement; the pool is then emptied and `work` runs once more on a new connection,
+        which is safe only because doing it twice changes nothing.
+        """
+        for attempt in (1, 2):
+            try:
+                with self._autocommit_sessions() as session:
+                    return work(session)
+            except sa.exc.DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        """Close every pooled connection (before a fork, or when done)."""
+        self.engine.dispose()
+        self._lean_engine.dispose()
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to run at every start)."""

@@ -62,7 +62,7 @@ def postgres_url() -> Iterator[str]:
     url = ADMIN_PG_URL.rsplit("/", 1)[0] + f"/{name}"
     db = Database(url)
     db.migrate()
-    db.engine.dispose()
+    db.dispose()
     yield url
     with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -73,7 +73,7 @@ def _empty_postgres(url: str) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    db.engine.dispose()
+    db.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -119,7 +119,7 @@ def db(settings: Settings) -> Iterator[Database]:
     database = Database(settings.database_url)
     database.migrate()
     yield database
-    database.engine.dispose()
+    database.dispose()
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def app(settings: Settings, db: Database) -> Iterator[Flask]:
     overview.clear_caches()
     application = create_app(settings, {"TESTING": True})
     yield application
-    application.extensions["petition"].db.engine.dispose()
+    application.extensions["petition"].db.dispose()
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def run_worker(settings: Settings, transcriber: Any) -> None:
         q = recordings_queue(settings, ctx.db, conn)
         SimpleWorker([q], connection=conn).work(burst=True)
     finally:
-        ctx.db.engine.dispose()
+        ctx.db.dispose()
 
 
 def kill_worker_once(

@@ -33,7 +33,7 @@ def opened() -> Iterator[Opener]:
 
     yield open_db
     for db in dbs:
-        db.engine.dispose()
+        db.dispose()
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_two_deployments_sharing_one_redis_database_each_decide_their_own_record
         for name, (settings, _db) in deployments.items():
             app = create_app(settings, {"TESTING": True})
             register_calls(app.test_client(), server, sids[name])
-            app.extensions["petition"].db.engine.dispose()
+            app.extensions["petition"].db.dispose()
         workers = {
             name: subprocess.Popen(
                 [sys.executable, "-m", "ivr.cli", "worker", "--burst"],
@@ -98,7 +98,7 @@ def test_two_deployments_sharing_one_redis_database_each_decide_their_own_record
         assert "unknown recording" not in logs[name]
         assert logs[name].count("recording: rejected (silent)") == len(sids[name])
         assert states(db) == ["rejected"] * len(sids[name])
-        db.engine.dispose()
+        db.dispose()
     assert redis.Redis.from_url(redis_url).dbsize() > 0  # one Redis database held both queues
 
 
@@ -123,4 +123,4 @@ def test_queue_names_differ_between_databases(
     assert mine.name.startswith("recordings-") and mine.name != theirs.name
     # Asked again, a database gives the same name: it is stored, not made up each time.
     assert recordings_queue(settings, db, conn).name == mine.name
-    other.engine.dispose()
+    other.dispose()

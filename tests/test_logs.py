@@ -55,4 +55,4 @@ def test_database_errors_do_not_carry_the_values_of_the_statement(tmp_path) -> N
     with pytest.raises(sa.exc.IntegrityError) as raised, db.session() as s:
         s.add(Campaign(slug="glenn", title="Sophie Dubois"))
     assert "Sophie" not in str(raised.value)
-    db.engine.dispose()
+    db.dispose()

@@ -144,7 +144,7 @@ def test_nobody_is_allowed_by_address_when_metrics_allow_is_empty(
     app: Flask = create_app(make_settings(tmp_path, database_url, redis_url), {"TESTING": True})
     resp = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert resp.status_code == 401
-    app.extensions["petition"].db.engine.dispose()
+    app.extensions["petition"].db.dispose()
 
 
 def test_metrics_answer_while_redis_is_down_and_say_so(app: Flask, client: FlaskClient) -> None:

@@ -452,4 +452,4 @@ def test_a_worker_host_dies_mid_job_and_every_call_is_still_counted_exactly_once
         redis_server.terminate()
         redis_server.wait(10)
         forwarder.close()
-        db.engine.dispose()
+        db.dispose()

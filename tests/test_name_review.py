@@ -236,7 +236,7 @@ def test_two_reviewers_asking_at_the_same_moment_over_http_get_different_items(
         assert next_item(http_reviewer(base, db, "cas"), base) == sigs[0].public_id
     finally:
         server.shutdown()
-        app.extensions["petition"].db.engine.dispose()
+        app.extensions["petition"].db.dispose()
 
 
 def test_deciding_moves_the_reviewer_to_the_item_preloaded_for_them(

@@ -186,7 +186,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         with db.engine.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield db
-    db.engine.dispose()
+    db.dispose()
 
 
 @pytest.fixture
@@ -314,7 +314,7 @@ def test_sqlite_and_postgresql_give_the_same_pdf(postgres_url: str, tmp_path: Pa
         petition.sign_callers()
         petition.sign_many(60)
         pdfs.append(petition.pdf())
-        db.engine.dispose()
+        db.dispose()
     assert pdfs[0] == pdfs[1]
 
 
@@ -566,7 +566,7 @@ def cli_petition(cli_env: dict[str, str]) -> Iterator[Petition]:
     petition = Petition(db, Path(cli_env["DATA_DIR"]) / "recordings")
     petition.sign_callers()
     yield petition
-    db.engine.dispose()
+    db.dispose()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "pdf"])

@@ -971,4 +971,4 @@ def test_cli_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
         user = s.scalar(sa.select(User))
         assert user is not None and user.password_hash.startswith("$argon2id$")
         assert users.authenticate(s, "EVA@example.org", PASSWORD) is not None
-    db.engine.dispose()
+    db.dispose()

@@ -163,7 +163,7 @@ def test_while_rotating_the_token_the_previous_one_is_accepted_too(
     # Once the rotation is done (no previous token set), the old token is refused again.
     old = Carrier(carrier.client, token="the-old-token")
     assert old.post("/ivr/voice", call_params("CA8d")).status_code == 403
-    app.extensions["petition"].db.engine.dispose()
+    app.extensions["petition"].db.dispose()
 
 
 def test_missing_signature_is_refused_with_403(carrier: Carrier) -> None:
@@ -208,6 +208,30 @@ def test_repeated_voice_webhook_keeps_one_call(carrier: Carrier, db: Database) -
         twiml(carrier.post("/ivr/voice", call_params("CA13")))
     with db.session() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Call)) == 1
+
+
+def test_a_restarted_database_costs_no_call(carrier: Carrier, db: Database) -> None:
+    """The new-call and status webhooks skip the pre-ping round trip; a pooled connection the
+    database dropped in the meantime is retried on a new one, and nothing is stored twice."""
+    twiml(carrier.post("/ivr/voice", call_params("CA30")))
+    if db.engine.dialect.name == "postgresql":  # SQLite has no server to drop a connection
+        with db.engine.connect() as conn:
+            dropped = conn.scalar(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        assert dropped >= 1  # the web app's pooled connection, among others
+    for _ in range(2):  # the first answer, then the carrier asking again
+        menu = twiml(carrier.post("/ivr/voice", call_params("CA31"))).find("Gather")
+        assert menu is not None, "the caller heard an apology, not the language menu"
+    assert (
+        carrier.post("/ivr/status", call_params("CA31", CallStatus="completed")).status_code == 204
+    )
+    with db.session() as s:
+        assert s.scalars(sa.select(Call.call_sid).order_by(Call.call_sid)).all() == ["CA30", "CA31"]
+        assert s.scalar(sa.select(Call.status).where(Call.call_sid == "CA31")) == "completed"
 
 
 def _recording(call_sid: str, rec_sid: str, **extra: str) -> dict[str, str]:
@@ -272,7 +296,7 @@ def test_recording_is_stored_even_when_redis_is_down(carrier: Carrier, db: Datab
 
 
 def test_stack_trace_never_reaches_the_caller(carrier: Carrier, app) -> None:  # type: ignore[no-untyped-def]
-    app.extensions["petition"].db.engine.dispose()
+    app.extensions["petition"].db.dispose()
     app.extensions["petition"].db.sessionmaker.configure(bind=None)
     root = twiml(carrier.post("/ivr/voice", call_params("CA18")))
     assert [el.tag for el in root][-1] == "Hangup"
