@@ -38,20 +38,38 @@ BURST_FACTOR = 5.0
 BURST_LOOKBACK = timedelta(hours=24)
 
 
+# The most calls of one number the per-number count reads: more than any limit a campaign may
+# set (the settings page allows up to 100).
+NUMBER_CALLS_READ = 200
+
+
 def earlier_calls(
     campaign_id: Any, caller_hash: Any, since: Any, until: Any, but: int | None = None
 ) -> sa.ScalarSelect[int]:
     """How many calls the number made to the campaign between `since` and `until` (the call
     `but` left out), as a subquery; the arguments may be bound parameters, so that the voice
-    webhook can ask it inside its prepared INSERT."""
+    webhook can ask it inside its prepared INSERT.
+
+    The number's recent calls are read first, by number alone and limited, and the campaign is
+    picked from them after: so only the index led by the number (ix_calls_number_recent) can
+    serve the query. Asked with the campaign inside, PostgreSQL without statistics on a young
+    table (a new database, a new campaign) chose the campaign's timeline index and read every
+    call of the window: 1.4 ms a call at 8,000 calls against 0.02 ms. Reading at most
+    NUMBER_CALLS_READ calls counts short only for a number that called other campaigns that
+    many times within the window."""
+    recent = (
+        sa.select(Call.id, Call.campaign_id)
+        .where(Call.caller_hash == caller_hash, Call.started_at >= since, Call.started_at <= until)
+        .order_by(Call.started_at.desc())
+        .limit(NUMBER_CALLS_READ)
+        .subquery("number_recent")
+    )
     return (
         sa.select(sa.func.count())
+        .select_from(recent)
         .where(
-            Call.campaign_id == campaign_id,
-            Call.caller_hash == caller_hash,
-            Call.id != (but if but is not None else -1),
-            Call.started_at >= since,
-            Call.started_at <= until,
+            recent.c.campaign_id == campaign_id,
+            recent.c.id != (but if but is not None else -1),
         )
         .scalar_subquery()
     )

@@ -132,8 +132,9 @@ class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (
         sa.Index("ix_calls_timeline", "campaign_id", "started_at", "language"),
-        # The per-number limit and the burst check count recent calls by number and by range.
-        sa.Index("ix_calls_caller_recent", "campaign_id", "caller_hash", "started_at"),
+        # The per-number limit and the burst check count recent calls by number and by range;
+        # the number's index leads with the number, not the campaign (integrity.earlier_calls).
+        sa.Index("ix_calls_number_recent", "caller_hash", "started_at"),
         sa.Index("ix_calls_range_recent", "campaign_id", "caller_range", "started_at"),
     )
 

@@ -33,6 +33,7 @@ from tests.conftest import (
     AUTH_TOKEN,
     CAMPAIGN_NUMBER,
     Carrier,
+    add_campaign,
     call_params,
     run_worker,
 )
@@ -242,6 +243,18 @@ def test_a_number_calling_again_and_again_hears_a_goodbye_without_a_recording(
     # The carrier posting the same webhook again gets the same answer.
     assert voice("CAREPEAT0003", "+32470777888").find(".//Hangup") is not None
     assert voice("CAOTHER0001", "+32470777889").find(".//Gather") is not None
+
+
+def test_the_per_number_limit_counts_the_calls_to_this_campaign_only(
+    carrier: Carrier, db: Database
+) -> None:
+    """The count reads the number's calls to every campaign and keeps this campaign's: calls
+    to another campaign's line do not use up this one's limit."""
+    add_campaign(db, slug="other", number="+3220000002")
+    for n in range(5):
+        carrier.post("/ivr/voice", call_params(f"CAELSE{n}", "+32470555666", To="+3220000002"))
+    first_here = carrier.post("/ivr/voice", call_params("CAHERE0", "+32470555666"))
+    assert ElementTree.fromstring(first_here.data).find(".//Gather") is not None  # noqa: S314
 
 
 # --- carrier signals ----------------------------------------------------------------------
