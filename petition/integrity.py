@@ -38,9 +38,10 @@ BURST_FACTOR = 5.0
 BURST_LOOKBACK = timedelta(hours=24)
 
 
-# The most calls of one number the per-number count reads: more than any limit a campaign may
-# set (the settings page allows up to 100).
-NUMBER_CALLS_READ = 200
+# The highest per-number limit a campaign may set, and the most calls of one number the count
+# reads: more than any limit needs.
+MAX_REPEAT_CALL_LIMIT = 100
+NUMBER_CALLS_READ = 2 * MAX_REPEAT_CALL_LIMIT
 
 
 def earlier_calls(

@@ -112,7 +112,10 @@ def set_name_checks(slug: str) -> Response:
 
 
 # The integrity limits staff may set, each with its bounds (see petition/integrity.py).
-LIMITS = {"repeat_call_limit": (0, 100), "burst_min_calls": (0, 10_000)}
+LIMITS = {
+    "repeat_call_limit": (0, integrity.MAX_REPEAT_CALL_LIMIT),
+    "burst_min_calls": (0, 10_000),
+}
 
 
 @bp.post("/c/<slug>/settings/integrity")
