@@ -157,7 +157,7 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
             for proc in procs:
                 proc.wait(60)
             media.shutdown()
-        _report(db, calls, seconds, sent, workers, carrier, _packs(tmp))
+        _report(db, calls, seconds, sent, workers, carrier, _pack_sizes(tmp))
         db.dispose()
 
 
@@ -263,7 +263,7 @@ class _Carrier:
             self.post(path, params)
 
 
-def _packs(tmp: Path) -> list[int]:
+def _pack_sizes(tmp: Path) -> list[int]:
     """The size of each pack the workers transcribed, from their logs (a job whose recording
     another job had packed already did nothing)."""
     sizes = []
