@@ -101,15 +101,13 @@ def voice() -> Response:
         return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
     # One statement, committed on its own: the call and the number's calls before it.
     caller, stir_verstat = request.form.get("From"), request.form.get("StirVerstat")
-    call, earlier = svc.db.idempotent(
-        lambda s: calls.answer_call(
-            s,
-            call_sid=call_sid,
-            campaign=campaign,
-            caller=caller,
-            hash_key=svc.settings.phone_hash_key,
-            stir_verstat=stir_verstat,
-        )
+    call, earlier = calls.answer_new_call(
+        svc.db,
+        call_sid=call_sid,
+        campaign=campaign,
+        caller=caller,
+        hash_key=svc.settings.phone_hash_key,
+        stir_verstat=stir_verstat,
     )
     if integrity.over_limit(campaign, call, earlier):
         log.info("call turned away: the number's limit of calls is reached")

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from petition import integrity, phones
+from petition.db import Database
 from petition.errors import UnknownNumber
 from petition.models import (
     Base,
@@ -130,27 +131,13 @@ def answer_call(
     """start_call, and how many calls the number made in the repeat window before this one
     (for the per-number limit). On PostgreSQL both come from one statement: the INSERT and
     the count in one round trip, which is what a new call costs."""
-    who = phones.identify(caller, hash_key)
-    single = campaign is not None and len(campaign.language_list) == 1
-    started_at = utcnow()
-    values = {
-        "call_sid": call_sid,
-        "campaign_id": campaign.id if campaign else None,
-        "caller_hash": who.hash,
-        "caller_masked": who.masked,
-        "caller_withheld": who.withheld,
-        "caller_country": who.country,
-        "caller_range": who.range,
-        "stir_verstat": stir_verstat[:40] if stir_verstat else None,
-        "language": campaign.language_list[0] if campaign and single else None,
-        "started_at": started_at,
-    }
-    counting = count_earlier and campaign is not None and who.hash is not None
+    values = _new_call(call_sid, campaign, caller, hash_key, stir_verstat)
+    counting = count_earlier and campaign is not None and values["caller_hash"] is not None
     call: Call | None = None
     counted: int | None = None
     if counting and session.get_bind().dialect.name == "postgresql":
         statement = _insert_call_counting(tuple(values))
-        params = {**values, "repeat_since": started_at - integrity.REPEAT_WINDOW}
+        params = {**values, "repeat_since": values["started_at"] - integrity.REPEAT_WINDOW}
         row = session.execute(statement, params).first()
         if row is not None:
             fields = row._asdict()
@@ -171,6 +158,91 @@ def answer_call(
             )
         )
     return call, int(counted or 0)
+
+
+def answer_new_call(
+    db: Database,
+    *,
+    call_sid: str,
+    campaign: Campaign,
+    caller: str | None,
+    hash_key: str,
+    stir_verstat: str | None = None,
+) -> tuple[Call, int]:
+    """answer_call as the voice webhook needs it, committed on its own.
+
+    On PostgreSQL a call never seen costs one prepared statement on the driver's connection,
+    without a session: on the path every caller takes first, SQLAlchemy's work around the
+    statement cost more CPU than the database's (bench/webhook_floor.py). A CallSid seen before,
+    and SQLite, take answer_call in an autocommit session.
+    """
+    if db.dialect == "postgresql":
+        values = _new_call(call_sid, campaign, caller, hash_key, stir_verstat)
+        if values["caller_hash"] is not None:
+            answered = db.on_driver_connection(lambda conn: _insert_counting_on(conn, values))
+            if answered is not None:
+                return answered
+    return db.idempotent(
+        lambda s: answer_call(
+            s,
+            call_sid=call_sid,
+            campaign=campaign,
+            caller=caller,
+            hash_key=hash_key,
+            stir_verstat=stir_verstat,
+        )
+    )
+
+
+def _new_call(
+    call_sid: str,
+    campaign: Campaign | None,
+    caller: str | None,
+    hash_key: str,
+    stir_verstat: str | None,
+) -> dict[str, Any]:
+    """The columns of a new call, from what the carrier sent."""
+    who = phones.identify(caller, hash_key)
+    single = campaign is not None and len(campaign.language_list) == 1
+    return {
+        "call_sid": call_sid,
+        "campaign_id": campaign.id if campaign else None,
+        "caller_hash": who.hash,
+        "caller_masked": who.masked,
+        "caller_withheld": who.withheld,
+        "caller_country": who.country,
+        "caller_range": who.range,
+        "stir_verstat": stir_verstat[:40] if stir_verstat else None,
+        "language": campaign.language_list[0] if campaign and single else None,
+        "started_at": utcnow(),
+    }
+
+
+@functools.cache
+def _insert_counting_sql(columns: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """_insert_call_counting as psycopg's SQL, and the parameters SQLAlchemy would have added:
+    the constants it holds and the columns' defaults."""
+    compiled = _insert_call_counting(columns).compile(dialect=postgresql.psycopg.dialect())
+    added = {name: value for name, value in compiled.params.items() if value is not None}
+    for column in Call.__table__.columns:
+        default = column.default
+        if column.key in compiled.params and column.key not in columns and default is not None:
+            added[column.key] = default.arg
+    return str(compiled), added
+
+
+def _insert_counting_on(conn: Any, values: dict[str, Any]) -> tuple[Call, int] | None:
+    """The call and the count on a psycopg connection; None when the CallSid is stored."""
+    sql, added = _insert_counting_sql(tuple(values))
+    params = {**added, **values, "repeat_since": values["started_at"] - integrity.REPEAT_WINDOW}
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params, prepare=True)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        fields = {column.name: value for column, value in zip(cursor.description, row, strict=True)}
+    counted = fields.pop("earlier")
+    return Call(**fields), int(counted or 0)
 
 
 def find_call(session: so.Session, call_sid: str) -> Call | None:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from alembic import command
@@ -86,6 +87,37 @@ class Database:
             except sa.exc.DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise
+        raise AssertionError("unreachable")
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def on_driver_connection(self, work: Callable[[Any], T]) -> T:
+        """Run `work` on the driver's own connection (psycopg's), in autocommit, from the same
+        lean pool as idempotent(): for the one statement of a new call, where SQLAlchemy's
+        bookkeeping around a statement (session, result, ORM state) cost more CPU than the
+        statement itself (bench/webhook_floor.py). PostgreSQL only.
+
+        As in idempotent(), a connection the database dropped is replaced and `work` runs once
+        more, so it must be safe to run twice.
+        """
+        for attempt in (1, 2):
+            pooled = self._lean_engine.raw_connection()
+            driver: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]
+            try:
+                driver.autocommit = True
+                try:
+                    return work(driver)
+                finally:
+                    if not driver.broken:
+                        driver.autocommit = False  # as the pool hands it to a session
+            except psycopg.OperationalError:
+                if attempt == 2 or not driver.broken:
+                    raise
+                pooled.invalidate()
+            finally:
+                pooled.close()
         raise AssertionError("unreachable")
 
     def dispose(self) -> None:

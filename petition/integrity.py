@@ -132,6 +132,19 @@ def _threshold(campaign: Campaign, base: float) -> float:
     return max(float(campaign.burst_min_calls), BURST_FACTOR * base)
 
 
+def range_calls(
+    campaign_id: int, caller_range: str, after: datetime, until: datetime
+) -> sa.Select[int]:
+    """How many calls the range made to the campaign after `after` up to `until`: read through
+    ix_calls_range_recent."""
+    return sa.select(sa.func.count()).where(
+        Call.campaign_id == campaign_id,
+        Call.caller_range == caller_range,
+        Call.started_at > after,
+        Call.started_at <= until,
+    )
+
+
 def in_burst(session: so.Session, campaign: Campaign, call: Call) -> bool:
     """Whether the call's range is in a burst at the time of the call: its calls in the
     BURST_WINDOW up to this call reach the threshold. Counted when the recording is decided,
@@ -139,14 +152,7 @@ def in_burst(session: so.Session, campaign: Campaign, call: Call) -> bool:
     if call.caller_range is None or campaign.burst_min_calls <= 0:
         return False
     start = call.started_at - BURST_WINDOW
-    calls = session.scalar(
-        sa.select(sa.func.count()).where(
-            Call.campaign_id == campaign.id,
-            Call.caller_range == call.caller_range,
-            Call.started_at > start,
-            Call.started_at <= call.started_at,
-        )
-    )
+    calls = session.scalar(range_calls(campaign.id, call.caller_range, start, call.started_at))
     if (calls or 0) < campaign.burst_min_calls:
         return False  # the cheap test first: most calls stop here
     return (calls or 0) >= _threshold(campaign, baseline(session, campaign.id, start))
