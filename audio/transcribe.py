@@ -46,9 +46,6 @@ STRADDLE_SHARE = 1 / 3
 # A recording with this much speech that got no word in a pack is transcribed again alone.
 MIN_PACKED_SPEECH = 0.3
 BEAM_SIZE = 5
-# Greedy decoding: what a worker uses while it catches up with a backlog (workers/jobs.py).
-# On the surge bench's voices about twice the recordings a minute, and half the names close.
-GREEDY = 1
 # What a window may make Whisper write: a few tokens per recording and per second of its speech.
 # A decoder caught in a loop would otherwise write up to Whisper's limit of 448 tokens; cut
 # short, the pack is judged a loop (or its last recordings heard nothing) and decoded again in
@@ -129,11 +126,7 @@ class Transcriber:
         return Clip(trimmed, round(speech, 3), round(len(audio) / SAMPLE_RATE, 3))
 
     def transcribe_pack(
-        self,
-        wav_paths: Sequence[Path],
-        language: str | None,
-        trim: bool = True,
-        beam_size: int | None = None,
+        self, wav_paths: Sequence[Path], language: str | None, trim: bool = True
     ) -> list[Transcript | Exception]:
         """Transcribe several recordings of one language in as few Whisper windows as fit.
 
@@ -147,10 +140,7 @@ class Transcriber:
         Returns one Transcript per path, in order, or the exception that made a recording
         unreadable (the others are unaffected). trim=False keeps the silence around each
         recording's speech (measured in bench/packing.py: trimming packs more per window).
-        beam_size overrides the transcriber's for these recordings (GREEDY: a worker catching
-        up); each transcript says which it was decoded with.
         """
-        beam = beam_size or self.beam_size
         results: list[Transcript | Exception | None] = [None] * len(wav_paths)
         clips: dict[int, Clip] = {}
         for i, path in enumerate(wav_paths):
@@ -162,7 +152,7 @@ class Transcriber:
         for i in clips.keys() - set(speaking):
             results[i] = _silent(clips[i], language)
         for pack in _packs(speaking, clips):
-            self._decode_into(pack, clips, language, results, beam)
+            self._decode_into(pack, clips, language, results)
         return [r if r is not None else _silent(clips[i], language) for i, r in enumerate(results)]
 
     def _decode_into(
@@ -171,25 +161,22 @@ class Transcriber:
         clips: dict[int, Clip],
         language: str | None,
         results: list[Transcript | Exception | None],
-        beam: int,
     ) -> None:
         """Decode a pack; the recordings whose split was doubtful go again in halves, down to
         one at a time (a loop Whisper fell into spoils a whole window, rarely a half)."""
-        decoded = self._decode([clips[i] for i in pack], language, beam)
+        decoded = self._decode([clips[i] for i in pack], language)
         doubtful = [i for i, transcript in zip(pack, decoded, strict=True) if transcript is None]
         for i, transcript in zip(pack, decoded, strict=True):
             if transcript is not None:
                 results[i] = transcript
         if len(doubtful) == 1:
-            results[doubtful[0]] = self._decode([clips[doubtful[0]]], language, beam)[0]
+            results[doubtful[0]] = self._decode([clips[doubtful[0]]], language)[0]
         elif doubtful:
             half = len(doubtful) // 2
-            self._decode_into(doubtful[:half], clips, language, results, beam)
-            self._decode_into(doubtful[half:], clips, language, results, beam)
+            self._decode_into(doubtful[:half], clips, language, results)
+            self._decode_into(doubtful[half:], clips, language, results)
 
-    def _decode(
-        self, clips: list[Clip], language: str | None, beam: int
-    ) -> list[Transcript | None]:
+    def _decode(self, clips: list[Clip], language: str | None) -> list[Transcript | None]:
         """One Whisper pass over clips laid end to end; None for a clip whose split is doubtful."""
         gap = np.zeros(int(PACK_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
         pieces: list[np.ndarray] = []
@@ -204,7 +191,7 @@ class Transcriber:
             segments, info = self._model.transcribe(
                 np.concatenate(pieces),
                 language=language,
-                beam_size=beam,
+                beam_size=self.beam_size,
                 # No fallback to sampling at higher temperatures: on a short name it only adds
                 # seconds and randomness, rarely a better spelling; a low confidence says enough.
                 temperature=0.0,
@@ -269,8 +256,7 @@ class Transcriber:
                 out.append(None)
                 continue
             text = "".join(said[k])
-            language_heard = info.language or language
-            out.append(_transcript(clip, text, words[k], kept[k], language_heard, beam))
+            out.append(_transcript(clip, text, words[k], kept[k], info.language or language))
         return out
 
 
@@ -321,12 +307,7 @@ def _packs(order: list[int], clips: dict[int, Clip]) -> list[list[int]]:
 
 
 def _transcript(
-    clip: Clip,
-    said: str,
-    words: list[HeardWord],
-    segments: list[Any],
-    language: str | None,
-    beam_size: int,
+    clip: Clip, said: str, words: list[HeardWord], segments: list[Any], language: str | None
 ) -> Transcript:
     """A recording's transcript from its own words, and the signals of the segments they came
     from (a segment of a pack may hold a neighbour's words too: its figures are the weaker)."""
@@ -346,7 +327,6 @@ def _transcript(
         if kept
         else None,
         compression_ratio=round(compression_ratio(text), 3) if kept else None,
-        beam_size=beam_size,
     )
 
 
