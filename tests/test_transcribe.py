@@ -31,9 +31,12 @@ whisper = pytest.mark.whisper
 #   de "Ich heiße Anna Schmidt"    -> "Die Piperaschmitz.", "Es ist ein Arsch mit."
 #   en "My name is John Smith"     -> "Ron Smith" / "Lon Smith" / "Don Smith" at most rates
 # The cases below come out right at 140-160 wpm, so they do not hang on one exact setting.
+# Names Whisper base hears right from espeak-ng's default voices. What it hears depends on the
+# CPU (CTranslate2's int8 kernels): "Je m'appelle Marie Dupont", right on earlier machines, came
+# out as "Marie Boulot" on one with AVX2 and no AVX-512, and eight other French names tried
+# there fared worse; "Sophie Dubois" was right on all of them.
 SPOKEN_NAMES = [
     ("Je m'appelle Sophie Dubois", "fr", "Sophie Dubois"),
-    ("Je m'appelle Marie Dupont", "fr", "Marie Dupont"),
     ("Ik ben Thomas Jansen", "nl", "Thomas Jansen"),
     ("Mein Name ist Thomas Müller", "de", "Thomas Müller"),
     ("My name is Peter Smith", "en", "Peter Smith"),
