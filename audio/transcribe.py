@@ -162,8 +162,8 @@ class Transcriber:
         language: str | None,
         results: list[Transcript | Exception | None],
     ) -> None:
-        """Decode a pack; the recordings whose split was doubtful go again in halves, down to
-        one at a time (a loop Whisper fell into spoils a whole window, rarely a half)."""
+        """Decode a pack; the recordings whose split was doubtful go again: together when the
+        pack gave the others, else in halves, down to one at a time."""
         decoded = self._decode([clips[i] for i in pack], language)
         doubtful = [i for i, transcript in zip(pack, decoded, strict=True) if transcript is None]
         for i, transcript in zip(pack, decoded, strict=True):
@@ -171,6 +171,8 @@ class Transcriber:
                 results[i] = transcript
         if len(doubtful) == 1:
             results[doubtful[0]] = self._decode([clips[doubtful[0]]], language)[0]
+        elif doubtful and len(doubtful) < len(pack):  # progress: the rest in one pack again
+            self._decode_into(doubtful, clips, language, results)
         elif doubtful:
             half = len(doubtful) // 2
             self._decode_into(doubtful[:half], clips, language, results)
@@ -247,17 +249,37 @@ class Transcriber:
                 if not kept[k] or kept[k][-1] is not segment:
                     kept[k].append(segment)
         pack_text = " ".join(seg.text for seg in segments)
+        trusted = len(clips)
         if len(clips) > 1 and is_repetition_loop(pack_text, by_compression=False):
-            return [None] * len(clips)  # Whisper looped: nothing in this window can be trusted
+            # Whisper looped: only the recordings it had finished before the loop began keep
+            # their words; the rest are decoded again.
+            trusted = before_loop(["".join(s) for s in said])
         out: list[Transcript | None] = []
         for k, clip in enumerate(clips):
             heard_nothing = not words[k] and clip.speech_seconds >= MIN_PACKED_SPEECH
-            if len(clips) > 1 and (k in doubtful or heard_nothing):
+            if len(clips) > 1 and (k >= trusted or k in doubtful or heard_nothing):
                 out.append(None)
                 continue
             text = "".join(said[k])
             out.append(_transcript(clip, text, words[k], kept[k], info.language or language))
         return out
+
+
+def before_loop(texts: Sequence[str]) -> int:
+    """How many of a looped window's recordings, in order, were heard before the loop began.
+
+    The loop is first complete in the shortest run of recordings from the first that loops;
+    it began in the last recording from which the rest of that run still loops. Recordings
+    before that one keep their words; 0 when the loop begins in the first recording, or when
+    no run of recordings' words loops on its own (the loop was in words no recording got)."""
+    for end in range(1, len(texts) + 1):
+        if is_repetition_loop(" ".join(texts[:end]), by_compression=False):
+            return next(
+                start
+                for start in range(end - 1, -1, -1)
+                if is_repetition_loop(" ".join(texts[start:end]), by_compression=False)
+            )
+    return 0
 
 
 def token_budget(clips: Sequence[Clip]) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from audio.transcribe import PACK_SECONDS, Clip, Transcriber, _packs
+from audio.transcribe import PACK_SECONDS, Clip, Transcriber, _packs, before_loop
 from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
 from petition.config import Settings
 from petition.db import Database
@@ -173,6 +173,25 @@ def test_a_worker_killed_while_holding_a_pack_loses_nothing_and_decides_each_onc
     assert [surname(result[c.recording_sid or ""]) for c in made] == [
         ("counted", name.split()[-1], 1) for _, name in CALLERS.values()
     ]
+
+
+def test_a_looped_window_keeps_the_recordings_heard_before_the_loop_began() -> None:
+    """Whisper copying an earlier caller's name into the next recordings, or stuck on a phrase
+    from some recording on: the recordings before the one where the loop begins keep their
+    words, that one and the rest are decoded again."""
+    copied = [
+        " Mijn naam is Jan Peeters.",
+        " Mijn naam is Elke Maat.",
+        " Mijn naam is Elke Maat.",
+        " Mijn naam is Elke Maat.",
+        " Mijn naam is Elke Maat.",
+    ]
+    assert before_loop(copied) == 1  # the loop's first "Elke Maat" may be a copy already
+    stuck = [" Ich heiße Anna Schmidt.", " Ich heiße", " m'n m'n m'n m'n m'n m'n", " m'n m'n"]
+    assert before_loop(stuck) == 2
+    assert before_loop([" m'n m'n m'n m'n", " Jan Peeters"]) == 0
+    # The loop in words no recording got (a segment left out as silence): nothing is kept.
+    assert before_loop([" Jan Peeters.", " Elke Maat."]) == 0
 
 
 def test_recordings_fill_whisper_windows_in_order_and_never_overflow_one() -> None:
