@@ -85,13 +85,22 @@ class Transcriber:
     does not fork).
     """
 
-    def __init__(self, model: str, cpu_threads: int = 0, beam_size: int = BEAM_SIZE) -> None:
+    def __init__(
+        self,
+        model: str,
+        cpu_threads: int = 0,
+        beam_size: int = BEAM_SIZE,
+        salvage: bool = True,
+    ) -> None:
         """Load model (a faster-whisper name or a local CTranslate2 directory), int8 on the CPU.
 
-        cpu_threads=0 lets CTranslate2 pick (all cores).
+        cpu_threads=0 lets CTranslate2 pick (all cores). salvage=False decodes every recording
+        of a window that looped or split doubtfully again, in halves: the way before the window
+        kept what it got right, for bench/loops.py to compare.
         """
         self.model_name = model
         self.beam_size = beam_size
+        self.salvage = salvage
         self._model = WhisperModel(
             model, device="cpu", compute_type="int8", cpu_threads=cpu_threads
         )
@@ -171,7 +180,7 @@ class Transcriber:
                 results[i] = transcript
         if len(doubtful) == 1:
             results[doubtful[0]] = self._decode([clips[doubtful[0]]], language)[0]
-        elif doubtful and len(doubtful) < len(pack):  # progress: the rest in one pack again
+        elif doubtful and self.salvage and len(doubtful) < len(pack):  # progress: rest together
             self._decode_into(doubtful, clips, language, results)
         elif doubtful:
             half = len(doubtful) // 2
@@ -253,7 +262,7 @@ class Transcriber:
         if len(clips) > 1 and is_repetition_loop(pack_text, by_compression=False):
             # Whisper looped: only the recordings it had finished before the loop began keep
             # their words; the rest are decoded again.
-            trusted = before_loop(["".join(s) for s in said])
+            trusted = before_loop(["".join(s) for s in said]) if self.salvage else 0
         out: list[Transcript | None] = []
         for k, clip in enumerate(clips):
             heard_nothing = not words[k] and clip.speech_seconds >= MIN_PACKED_SPEECH

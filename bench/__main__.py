@@ -10,6 +10,7 @@ from bench import (
     dashboard,
     export,
     fingerprints,
+    loops,
     namecheck,
     packing,
     review_queue,
@@ -32,6 +33,7 @@ def main() -> None:
             "namecheck",
             "review",
             "packing",
+            "loops",
             "floor",
             "surge",
             "fingerprints",
@@ -70,6 +72,8 @@ def main() -> None:
         review_queue.run()
     if args.only in (None, "packing"):
         packing.run()
+    if args.only in (None, "loops"):
+        loops.run()
     if args.only in (None, "floor"):
         webhook_floor.run()
     if args.only in (None, "surge"):

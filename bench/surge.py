@@ -59,8 +59,8 @@ STEPS = (0.0, 3.0, 12.0, 12.2, 14.0)
 VARIANTS = ("", "+m3", "+f2", "+f4")  # espeak-ng voices: the callers are different people
 
 
-def make_callers(count: int) -> list[tuple[str, Path]]:
-    """`count` different callers (language, recording): a given name, a surname and a voice
+def make_callers(count: int) -> list[tuple[str, str, Path]]:
+    """`count` different callers (language, name, recording): a given name, a surname and a voice
     each their own, so that no two recordings are the same audio (a replay would be held).
     Made once and kept beside the evaluation set."""
     directory = default_dir().parent / "surge"
@@ -84,7 +84,7 @@ def make_callers(count: int) -> list[tuple[str, Path]]:
         if not wav.exists():
             text = f"{INTRODUCTIONS[language]} {name}"
             synthesize(text, language, wav, variant=variant, words_per_minute=speed)
-        callers.append((language, wav))
+        callers.append((language, name, wav))
         if n and n % 500 == 0:
             print(f"  {n} callers' recordings ready", flush=True)
     return callers
@@ -129,7 +129,7 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
         raise SystemExit(1)
 
     signal.signal(signal.SIGTERM, stop)
-    clips = make_callers(calls)
+    clips = [(language, wav) for language, _, wav in make_callers(calls)]
     with campaign_database("surge", "nl,fr,de,en", NUMBER) as database_url:
         db = Database(database_url)
         media = ThreadingHTTPServer(("127.0.0.1", 0), _Recordings)
