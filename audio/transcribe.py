@@ -46,6 +46,9 @@ STRADDLE_SHARE = 1 / 3
 # A recording with this much speech that got no word in a pack is transcribed again alone.
 MIN_PACKED_SPEECH = 0.3
 BEAM_SIZE = 5
+# Greedy decoding: what a worker uses while it catches up with a backlog (workers/jobs.py).
+# On the surge bench's voices about twice the recordings a minute, and half the names close.
+GREEDY = 1
 # What a window may make Whisper write: a few tokens per recording and per second of its speech.
 # A decoder caught in a loop would otherwise write up to Whisper's limit of 448 tokens; cut
 # short, the pack is judged a loop (or its last recordings heard nothing) and decoded again in
@@ -135,7 +138,11 @@ class Transcriber:
         return Clip(trimmed, round(speech, 3), round(len(audio) / SAMPLE_RATE, 3))
 
     def transcribe_pack(
-        self, wav_paths: Sequence[Path], language: str | None, trim: bool = True
+        self,
+        wav_paths: Sequence[Path],
+        language: str | None,
+        trim: bool = True,
+        beam_size: int | None = None,
     ) -> list[Transcript | Exception]:
         """Transcribe several recordings of one language in as few Whisper windows as fit.
 
@@ -149,7 +156,10 @@ class Transcriber:
         Returns one Transcript per path, in order, or the exception that made a recording
         unreadable (the others are unaffected). trim=False keeps the silence around each
         recording's speech (measured in bench/packing.py: trimming packs more per window).
+        beam_size overrides the transcriber's for these recordings (GREEDY: a worker catching
+        up); each transcript says which it was decoded with.
         """
+        beam = beam_size or self.beam_size
         results: list[Transcript | Exception | None] = [None] * len(wav_paths)
         clips: dict[int, Clip] = {}
         for i, path in enumerate(wav_paths):
@@ -161,7 +171,7 @@ class Transcriber:
         for i in clips.keys() - set(speaking):
             results[i] = _silent(clips[i], language)
         for pack in _packs(speaking, clips):
-            self._decode_into(pack, clips, language, results)
+            self._decode_into(pack, clips, language, results, beam)
         return [r if r is not None else _silent(clips[i], language) for i, r in enumerate(results)]
 
     def _decode_into(
@@ -170,24 +180,27 @@ class Transcriber:
         clips: dict[int, Clip],
         language: str | None,
         results: list[Transcript | Exception | None],
+        beam: int,
     ) -> None:
         """Decode a pack; the recordings whose split was doubtful go again: together when the
         pack gave the others, else in halves, down to one at a time."""
-        decoded = self._decode([clips[i] for i in pack], language)
+        decoded = self._decode([clips[i] for i in pack], language, beam)
         doubtful = [i for i, transcript in zip(pack, decoded, strict=True) if transcript is None]
         for i, transcript in zip(pack, decoded, strict=True):
             if transcript is not None:
                 results[i] = transcript
         if len(doubtful) == 1:
-            results[doubtful[0]] = self._decode([clips[doubtful[0]]], language)[0]
+            results[doubtful[0]] = self._decode([clips[doubtful[0]]], language, beam)[0]
         elif doubtful and self.salvage and len(doubtful) < len(pack):  # progress: rest together
-            self._decode_into(doubtful, clips, language, results)
+            self._decode_into(doubtful, clips, language, results, beam)
         elif doubtful:
             half = len(doubtful) // 2
-            self._decode_into(doubtful[:half], clips, language, results)
-            self._decode_into(doubtful[half:], clips, language, results)
+            self._decode_into(doubtful[:half], clips, language, results, beam)
+            self._decode_into(doubtful[half:], clips, language, results, beam)
 
-    def _decode(self, clips: list[Clip], language: str | None) -> list[Transcript | None]:
+    def _decode(
+        self, clips: list[Clip], language: str | None, beam: int
+    ) -> list[Transcript | None]:
         """One Whisper pass over clips laid end to end; None for a clip whose split is doubtful."""
         gap = np.zeros(int(PACK_GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
         pieces: list[np.ndarray] = []
@@ -202,7 +215,7 @@ class Transcriber:
             segments, info = self._model.transcribe(
                 np.concatenate(pieces),
                 language=language,
-                beam_size=self.beam_size,
+                beam_size=beam,
                 # No fallback to sampling at higher temperatures: on a short name it only adds
                 # seconds and randomness, rarely a better spelling; a low confidence says enough.
                 temperature=0.0,
@@ -270,7 +283,8 @@ class Transcriber:
                 out.append(None)
                 continue
             text = "".join(said[k])
-            out.append(_transcript(clip, text, words[k], kept[k], info.language or language))
+            language_heard = info.language or language
+            out.append(_transcript(clip, text, words[k], kept[k], language_heard, beam))
         return out
 
 
@@ -338,7 +352,12 @@ def _packs(order: list[int], clips: dict[int, Clip]) -> list[list[int]]:
 
 
 def _transcript(
-    clip: Clip, said: str, words: list[HeardWord], segments: list[Any], language: str | None
+    clip: Clip,
+    said: str,
+    words: list[HeardWord],
+    segments: list[Any],
+    language: str | None,
+    beam_size: int,
 ) -> Transcript:
     """A recording's transcript from its own words, and the signals of the segments they came
     from (a segment of a pack may hold a neighbour's words too: its figures are the weaker)."""
@@ -358,6 +377,7 @@ def _transcript(
         if kept
         else None,
         compression_ratio=round(compression_ratio(text), 3) if kept else None,
+        beam_size=beam_size,
     )
 
 

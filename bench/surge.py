@@ -263,16 +263,17 @@ class _Carrier:
             self.post(path, params)
 
 
-def _pack_sizes(tmp: Path) -> list[int]:
-    """The size of each pack the workers transcribed, from their logs (a job whose recording
-    another job had packed already did nothing)."""
-    sizes = []
+def _pack_sizes(tmp: Path) -> list[tuple[int, bool]]:
+    """The size of each pack the workers transcribed, and whether it was decoded greedily to
+    catch up with a backlog, from their logs (a job whose recording another job had packed
+    already did nothing)."""
+    packs = []
     for log in tmp.glob("worker-*.log"):
         for line in log.read_text(errors="replace").splitlines():
             if "recording: " in line and "nothing to do" not in line and "held by" not in line:
                 found = re.search(r"in a pack of (\d+)", line)
-                sizes.append(int(found.group(1)) if found else 1)
-    return sizes
+                packs.append((int(found.group(1)) if found else 1, "catching up" in line))
+    return packs
 
 
 def _report(
@@ -282,7 +283,7 @@ def _report(
     sent: float,
     workers: int,
     carrier: _Carrier,
-    packs: list[int],
+    packs: list[tuple[int, bool]],
 ) -> None:
     undecided = Signature.state.in_(["received", "transcribed"])
     with db.session() as s:
@@ -339,12 +340,18 @@ def _report(
     if counts["undecided"]:
         print(f"  still waiting when the bench stopped waiting: {counts['undecided']}")
     if packs:
-        by_size = sorted(collections.Counter(packs).items())
+        sizes = [size for size, _ in packs]
+        by_size = sorted(collections.Counter(sizes).items())
         print(
-            f"  {len(packs)} Whisper jobs, {sum(packs)} recordings in them: packs of "
-            f"{statistics.mean(packs):.1f} on average ("
+            f"  {len(packs)} Whisper jobs, {sum(sizes)} recordings in them: packs of "
+            f"{statistics.mean(sizes):.1f} on average ("
             + ", ".join(f"{n} of {size}" for size, n in by_size)
             + ")"
+        )
+        hurried = [size for size, greedy in packs if greedy]
+        print(
+            f"  decoded greedily while catching up (CATCH_UP_BACKLOG, names to a person): "
+            f"{sum(hurried)} recordings in {len(hurried)} packs"
         )
     for failure in carrier.failures[:5]:
         print(f"  {failure}")

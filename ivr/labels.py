@@ -84,6 +84,7 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "not_a_name": N_("does not look like a name"),
         "no_name": N_("no name found"),
         "repetition": N_("repetition loop"),
+        "hurried": N_("heard quickly, during a backlog"),
     },
     "audit": {
         "transcribed": N_("transcribed and decided"),

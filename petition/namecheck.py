@@ -51,6 +51,7 @@ class Heard:
     avg_logprob: float | None = None  # the weakest kept segment's
     no_speech_prob: float | None = None  # the highest of the kept segments
     compression_ratio: float | None = None  # the highest of the kept segments
+    beam_size: int | None = None  # Whisper's beam for this reading; None: not told
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ THRESHOLDS = Thresholds(
     max_words=3,
     known_words=True,
 )
+# The beam the thresholds were tuned with (audio.transcribe.BEAM_SIZE). A reading decoded with
+# a narrower beam (a worker catching up with a backlog) was never measured against them: it is
+# never called clear, whatever its signals say.
+TUNED_BEAM_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ def check(heard: Heard, language: str | None, thresholds: Thresholds = THRESHOLD
     doubts = list(doubts_about(signals, thresholds))
     if not guess.clear:
         doubts.insert(0, "not_a_name")
+    if heard.beam_size is not None and heard.beam_size < TUNED_BEAM_SIZE:
+        doubts.append("hurried")
     name = lexicon.format_name(guess.name)
     return NameCheck(name, not doubts, False, signals, tuple(doubts))
 
@@ -122,6 +129,7 @@ def signals_of(heard: Heard, name_words: tuple[str, ...], introduced: bool) -> d
         "known_given": bool(name_words) and known.is_given(name_words[0]),
         "known_words": [known.is_given(w) or known.is_surname(w) for w in name_words],
         "known_surname": len(name_words) > 1 and known.is_surname(" ".join(name_words[1:])),
+        "beam_size": heard.beam_size,
     }
 
 

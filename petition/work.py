@@ -39,6 +39,24 @@ def claim(session: so.Session, recording_id: int, worker: str, lease_seconds: in
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def backlog_reaches(session: so.Session, count: int) -> bool:
+    """Whether at least `count` recordings wait for a worker (pending, held by nobody). Reads
+    at most `count` of them: asked before every pack, on a table of a whole campaign."""
+    if count <= 0:
+        return False
+    waiting = (
+        sa.select(Recording.id)
+        .where(
+            Recording.status == RecordingStatus.PENDING,
+            Recording.attempts < MAX_ATTEMPTS,
+            sa.or_(Recording.claimed_by.is_(None), Recording.claimed_until < utcnow()),
+        )
+        .limit(count)
+        .subquery()
+    )
+    return (session.scalar(sa.select(sa.func.count()).select_from(waiting)) or 0) >= count
+
+
 def claim_companions(
     session: so.Session, recording: Recording, worker: str, lease_seconds: int, limit: int
 ) -> list[Recording]:

@@ -9,8 +9,9 @@ import requests
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from petition import work
 from petition.db import Database
-from petition.models import Call, Recording, Signature
+from petition.models import Call, Recording, RecordingStatus, Signature
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, call_params
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -72,3 +73,28 @@ def test_many_callers_at_once_each_get_their_own_signature(live_url: str, db: Da
         assert s.scalar(sa.select(sa.func.count()).select_from(Signature)) == 40
         hashes = s.scalars(sa.select(Signature.caller_hash)).all()
         assert len(set(hashes)) == 40
+
+
+def test_the_backlog_is_what_waits_for_a_worker(db: Database, campaign: int) -> None:
+    """Recordings held by a live worker, or decided, are not waiting; one whose holder's lease
+    ran out is."""
+    with db.session() as s:
+        ids = []
+        for n in range(4):
+            call = Call(call_sid=f"CABACKLOG{n}", campaign_id=campaign, caller_masked="")
+            s.add(call)
+            s.flush()
+            rec = Recording(
+                recording_sid=f"REBACKLOG{n}", call_id=call.id, campaign_id=campaign, url="x"
+            )
+            s.add(rec)
+            s.flush()
+            ids.append(rec.id)
+    with db.session() as s:
+        assert work.backlog_reaches(s, 4) and not work.backlog_reaches(s, 5)
+        assert not work.backlog_reaches(s, 0)
+        assert work.claim(s, ids[0], "worker-a", lease_seconds=600)
+        assert work.claim(s, ids[1], "worker-b", lease_seconds=-1)  # a lease already out
+        s.get_one(Recording, ids[2]).status = RecordingStatus.DONE
+    with db.session() as s:
+        assert work.backlog_reaches(s, 2) and not work.backlog_reaches(s, 3)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,38 @@ def test_a_looped_window_keeps_the_recordings_heard_before_the_loop_began() -> N
     assert before_loop([" m'n m'n m'n m'n", " Jan Peeters"]) == 0
     # The loop in words no recording got (a segment left out as silence): nothing is kept.
     assert before_loop([" Jan Peeters.", " Elke Maat."]) == 0
+
+
+def test_a_worker_behind_a_backlog_decodes_greedily_and_leaves_those_names_to_a_person(
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
+) -> None:
+    """With one recording a pack and a backlog of one, every recording but the last waits
+    behind another when its turn comes: those are decoded greedily and, whatever the name check
+    makes of them, left for a person; the last is decoded with the full beam."""
+    behind = replace(settings, pack_size=1, catch_up_backlog=1)
+    wavs = {caller: speech(text, "en") for caller, (text, _) in CALLERS.items()}
+    with calls(behind, live_url, wavs) as made:
+        run_worker(behind, transcriber)
+    with db.session() as s:
+        signatures = {
+            sid: signature
+            for sid, signature in s.execute(
+                sa.select(Recording.recording_sid, Signature).join(
+                    Signature, Signature.recording_id == Recording.id
+                )
+            ).all()
+        }
+        read = [signatures[c.recording_sid or ""] for c in made]
+        assert [sig.state for sig in read] == ["counted"] * 3  # counted all the same
+        assert [(sig.name_signals or {}).get("beam_size") for sig in read] == [1, 1, 5]
+        for sig in read[:2]:
+            assert sig.name_status == "to_check"
+            assert "hurried" in (sig.name_signals or {})["doubts"]
+        assert "hurried" not in (read[2].name_signals or {})["doubts"]
 
 
 def test_recordings_fill_whisper_windows_in_order_and_never_overflow_one() -> None:
