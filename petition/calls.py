@@ -132,6 +132,14 @@ def answer_call(
     (for the per-number limit). On PostgreSQL both come from one statement: the INSERT and
     the count in one round trip, which is what a new call costs."""
     values = _new_call(call_sid, campaign, caller, hash_key, stir_verstat)
+    return _answer(session, values, campaign, count_earlier)
+
+
+def _answer(
+    session: so.Session, values: dict[str, Any], campaign: Campaign | None, count_earlier: bool
+) -> tuple[Call, int]:
+    """answer_call for the columns of a new call (_new_call)."""
+    call_sid = values["call_sid"]
     counting = count_earlier and campaign is not None and values["caller_hash"] is not None
     call: Call | None = None
     counted: int | None = None
@@ -176,22 +184,12 @@ def answer_new_call(
     statement cost more CPU than the database's (bench/webhook_floor.py). A CallSid seen before,
     and SQLite, take answer_call in an autocommit session.
     """
-    if db.dialect == "postgresql":
-        values = _new_call(call_sid, campaign, caller, hash_key, stir_verstat)
-        if values["caller_hash"] is not None:
-            answered = db.on_driver_connection(lambda conn: _insert_counting_on(conn, values))
-            if answered is not None:
-                return answered
-    return db.idempotent(
-        lambda s: answer_call(
-            s,
-            call_sid=call_sid,
-            campaign=campaign,
-            caller=caller,
-            hash_key=hash_key,
-            stir_verstat=stir_verstat,
-        )
-    )
+    values = _new_call(call_sid, campaign, caller, hash_key, stir_verstat)
+    if db.dialect == "postgresql" and values["caller_hash"] is not None:
+        answered = db.on_driver_connection(lambda conn: _insert_counting_on(conn, values))
+        if answered is not None:
+            return answered
+    return db.idempotent(lambda s: _answer(s, values, campaign, count_earlier=True))
 
 
 def _new_call(
