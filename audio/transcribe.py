@@ -57,6 +57,13 @@ GREEDY = 1
 TOKENS_PER_RECORDING = 12
 TOKENS_PER_SECOND = 8
 MAX_NEW_TOKENS = 440  # Whisper's 448, less the prompt's few
+# No run of this many tokens may come twice in a window: a decoder about to repeat an earlier
+# caller's "my name is ..." must write something else, which is most often the next caller's
+# words. On the surge bench's voices (bench/loops.py) it spared about a third of the Whisper
+# passes, with names as close as without; shorter runs (4, 6) cost names. A name said twice in
+# one recording is two or three tokens, far under it; two callers of one pack are kept apart
+# by the timestamp tokens between their segments.
+NO_REPEAT_NGRAM = 8
 
 
 @dataclass(frozen=True)
@@ -94,16 +101,18 @@ class Transcriber:
         cpu_threads: int = 0,
         beam_size: int = BEAM_SIZE,
         salvage: bool = True,
+        no_repeat_ngram: int = NO_REPEAT_NGRAM,
     ) -> None:
         """Load model (a faster-whisper name or a local CTranslate2 directory), int8 on the CPU.
 
         cpu_threads=0 lets CTranslate2 pick (all cores). salvage=False decodes every recording
-        of a window that looped or split doubtfully again, in halves: the way before the window
-        kept what it got right, for bench/loops.py to compare.
+        of a window that looped or split doubtfully again, in halves, and no_repeat_ngram=0 lets
+        the decoder repeat itself: the ways before, for bench/loops.py to compare.
         """
         self.model_name = model
         self.beam_size = beam_size
         self.salvage = salvage
+        self.no_repeat_ngram = no_repeat_ngram
         self._model = WhisperModel(
             model, device="cpu", compute_type="int8", cpu_threads=cpu_threads
         )
@@ -225,6 +234,7 @@ class Transcriber:
                 # the probability of the name's own words.
                 word_timestamps=True,
                 max_new_tokens=token_budget(clips),
+                no_repeat_ngram_size=self.no_repeat_ngram,
             )
             # segments is a lazy generator: decoding happens here, inside the lock.
             segments = list(segments)

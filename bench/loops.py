@@ -1,12 +1,17 @@
-"""Packs Whisper loops on: decoded again in halves, or keeping what came before the loop.
+"""Packs Whisper loops on: decoded again in halves, keeping what came before the loop, and
+forbidding the decoder to repeat a run of tokens (the default).
 
     python -m bench --only loops
 
 On the surge bench's voices (four espeak-ng voices, random order) Whisper base often falls into
 a loop in a pack of eight, repeating an earlier caller's name or a syllable to the window's end.
-Both ways run on the same 160 callers, in packs of eight of one language as a worker makes
-them, pack by pack alternating, in one process: recordings a minute, Whisper passes, and names
-close to what was said (similarity >= 0.8 after extract_name).
+The ways run on the same 160 callers, in packs of eight of one language as a worker makes them,
+pack by pack alternating, in one process, at the default beam and greedily (catch-up mode):
+recordings a minute, Whisper passes, and names close to what was said (similarity >= 0.8 after
+extract_name).
+
+The callers are the second thousand of the surge's: the length of the forbidden run
+(audio.transcribe.NO_REPEAT_NGRAM) was chosen on callers of the first thousand.
 """
 
 from __future__ import annotations
@@ -15,18 +20,19 @@ import time
 from pathlib import Path
 
 from audio.model import resolve_model
-from audio.transcribe import Transcriber
+from audio.transcribe import BEAM_SIZE, GREEDY, NO_REPEAT_NGRAM, Transcriber
 from bench.namecheck import similarity
 from bench.packing import PACK_SIZE
 from bench.surge import make_callers
 from petition.names import extract_name
 
 CALLERS = 160
+HELD_OUT = 1000  # callers before this one were used to choose NO_REPEAT_NGRAM
 
 
 def run() -> None:
     by_language: dict[str, list[tuple[str, Path]]] = {}
-    for language, name, wav in make_callers(2000)[: CALLERS * 4]:
+    for language, name, wav in make_callers(2000)[HELD_OUT:]:
         group = by_language.setdefault(language, [])
         if len(group) < CALLERS // 4:
             group.append((name, wav))
@@ -36,10 +42,24 @@ def run() -> None:
         for start in range(0, len(group), PACK_SIZE)
     ]
     model = resolve_model("bundled", Path(__file__).resolve().parents[1] / ".cache" / "bench")
-    ways = {
-        "halving (salvage=False)": Transcriber(model, salvage=False),
-        "keep before the loop (default)": Transcriber(model),
-    }
+    n = sum(len(pack) for _, pack in packs)
+    print(f"\nlooping packs: {n} of the surge's callers in {len(packs)} packs, the ways alternating")
+    for beam, label in ((BEAM_SIZE, f"beam {BEAM_SIZE}"), (GREEDY, "greedy (catch-up mode)")):
+        ways = {
+            "keep before the loop": Transcriber(model, no_repeat_ngram=0),
+            f"and no {NO_REPEAT_NGRAM} tokens twice (default)": Transcriber(model),
+        }
+        if beam == BEAM_SIZE:  # the way before both, at the default beam only
+            ways = {"halving": Transcriber(model, salvage=False, no_repeat_ngram=0), **ways}
+        _compare(ways, packs, beam, label)
+
+
+def _compare(
+    ways: dict[str, Transcriber],
+    packs: list[tuple[str, list[tuple[str, Path]]]],
+    beam: int,
+    label: str,
+) -> None:
     passes = dict.fromkeys(ways, 0)
     for way, t in ways.items():
         decode = t._model.transcribe
@@ -56,19 +76,17 @@ def run() -> None:
     for language, pack in packs:
         for way, t in ways.items():
             started = time.perf_counter()
-            results = t.transcribe_pack([wav for _, wav in pack], language)
+            results = t.transcribe_pack([wav for _, wav in pack], language, beam_size=beam)
             seconds[way] += time.perf_counter() - started
             for result, (said, _) in zip(results, pack, strict=True):
                 text = "" if isinstance(result, Exception) else result.text
                 close[way] += similarity(extract_name(text, language).name, said) >= 0.8
     n = sum(len(pack) for _, pack in packs)
-    print(
-        f"\nlooping packs: {n} of the surge's callers in {len(packs)} packs, both ways alternating"
-    )
+    print(f"  {label}")
     base = next(iter(ways))
     for way in ways:
         pace = 60 * n / seconds[way]
         print(
-            f"  {way:31} {pace:4.0f} recordings/min (x{seconds[base] / seconds[way]:.2f}), "
+            f"    {way:36} {pace:4.0f} recordings/min (x{seconds[base] / seconds[way]:.2f}), "
             f"{passes[way]} Whisper passes, names close {close[way]}/{n}"
         )

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ivr.app import create_app
+from petition import calls
 from petition.db import Database
 from petition.models import Call, Campaign, Recording, Signature, utcnow
 from tests.conftest import Carrier, add_campaign, call_params, make_settings
@@ -232,6 +233,24 @@ def test_a_restarted_database_costs_no_call(carrier: Carrier, db: Database) -> N
     with db.session() as s:
         assert s.scalars(sa.select(Call.call_sid).order_by(Call.call_sid)).all() == ["CA30", "CA31"]
         assert s.scalar(sa.select(Call.status).where(Call.call_sid == "CA31")) == "completed"
+
+
+def test_a_new_call_answers_with_the_row_as_stored(db: Database) -> None:
+    """answer_new_call builds the call from what it sent and the id it got back, not from a
+    read of the row: what it builds must be what the database stored, column for column."""
+    campaign_id = add_campaign(db, slug="solo", number="+3220000099", languages="fr")
+    with db.session() as s:
+        campaign = s.get_one(Campaign, campaign_id)
+        s.expunge(campaign)
+    for sid, caller in (("CA40", "+32470123456"), ("CA41", "+32470123456"), ("CA42", "private")):
+        call, earlier = calls.answer_new_call(
+            db, call_sid=sid, campaign=campaign, caller=caller, hash_key="k", stir_verstat="x"
+        )
+        with db.session() as s:
+            stored = s.scalars(sa.select(Call).where(Call.call_sid == sid)).one()
+            columns = [column.key for column in Call.__table__.columns]
+            assert {c: getattr(call, c) for c in columns} == {c: getattr(stored, c) for c in columns}
+        assert earlier == (1 if sid == "CA41" else 0)
 
 
 def _recording(call_sid: str, rec_sid: str, **extra: str) -> dict[str, str]:
