@@ -43,7 +43,7 @@ def run() -> None:
     ]
     model = resolve_model("bundled", Path(__file__).resolve().parents[1] / ".cache" / "bench")
     n = sum(len(pack) for _, pack in packs)
-    print(f"\nlooping packs: {n} of the surge's callers in {len(packs)} packs, the ways alternating")
+    print(f"\nlooping packs: {n} of the surge's callers in {len(packs)} packs, ways alternating")
     for beam, label in ((BEAM_SIZE, f"beam {BEAM_SIZE}"), (GREEDY, "greedy (catch-up mode)")):
         ways = {
             "keep before the loop": Transcriber(model, no_repeat_ngram=0),

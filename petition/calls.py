@@ -243,7 +243,7 @@ def _insert_counting_on(conn: Any, values: dict[str, Any]) -> tuple[Call, int] |
     """The call and the count on a psycopg connection; None when the CallSid is stored.
 
     Only the id comes back: the rest of a new row is what was sent and the columns' defaults,
-    and reading all eighteen columns back cost more than the count."""
+    so reading its eighteen columns back would be work for nothing."""
     sql, added, unset = _insert_counting_sql(tuple(values))
     params = {**added, **values, "repeat_since": values["started_at"] - integrity.REPEAT_WINDOW}
     with conn.cursor() as cursor:

@@ -249,7 +249,8 @@ def test_a_new_call_answers_with_the_row_as_stored(db: Database) -> None:
         with db.session() as s:
             stored = s.scalars(sa.select(Call).where(Call.call_sid == sid)).one()
             columns = [column.key for column in Call.__table__.columns]
-            assert {c: getattr(call, c) for c in columns} == {c: getattr(stored, c) for c in columns}
+            built = {c: getattr(call, c) for c in columns}
+            assert built == {c: getattr(stored, c) for c in columns}
         assert earlier == (1 if sid == "CA41" else 0)
 
 
