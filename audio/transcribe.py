@@ -60,9 +60,9 @@ MAX_NEW_TOKENS = 440  # Whisper's 448, less the prompt's few
 # No run of this many tokens may come twice in a window: a decoder about to repeat an earlier
 # caller's "my name is ..." must write something else, most often the next caller's words.
 # Chosen on 160 of the surge bench's callers (8 against 3, 4, 6 and 12: shorter runs cost
-# names) and measured on 160 others (bench/loops.py): greedy, 23 Whisper passes for 20 packs
-# against 28, 1.26 times the pace; at beam 5, which looped less there, no change; names as
-# close either way. A name said twice in one recording is two or three tokens, far under it.
+# names) and measured on 160 others (bench/loops.py, 20 packs): at beam 5, 24 Whisper passes
+# against 52 and 2.1 times the pace; greedy, 23 against 28 and 1.28 times; names as close or
+# closer. A name said twice in one recording is two or three tokens, far under it.
 NO_REPEAT_NGRAM = 8
 
 
