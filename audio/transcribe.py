@@ -110,6 +110,7 @@ class Transcriber:
         the decoder repeat itself: the ways before, for bench/loops.py to compare.
         """
         self.model_name = model
+        self.cpu_threads = cpu_threads
         self.beam_size = beam_size
         self.salvage = salvage
         self.no_repeat_ngram = no_repeat_ngram

@@ -65,9 +65,12 @@ class Settings:
     proxy_hops: int = 0
     # Recordings of one language a worker transcribes in one Whisper pass (1: one at a time).
     pack_size: int = 8
-    # While at least this many recordings wait, workers decode greedily (about twice the pace,
-    # half the names close) and send every such name to a person; 0: never (workers/jobs.py).
+    # While at least this many recordings wait, workers decode greedily (1.3 to 1.6 times the
+    # pace, fewer names right) and send every such name to a person; 0: never (workers/jobs.py).
     catch_up_backlog: int = 100
+    # CPU threads of one worker's Whisper; 0: CTranslate2 takes every core. Several workers on
+    # one machine want 1 each (which is faster depends on the CPU: README, "Sizing").
+    whisper_threads: int = 0
     # A reviewer holds a queue item this long; an abandoned one then goes to the next reviewer.
     review_lease_seconds: int = 300
     # While rotating the carrier's auth token: the old one, still accepted on webhooks.
@@ -225,6 +228,7 @@ def load_settings(environ: dict[str, str] | None = None, *, create: bool = True)
         review_lease_seconds=int(env.get("REVIEW_LEASE_SECONDS") or 300),
         pack_size=max(1, int(env.get("PACK_SIZE") or 8)),
         catch_up_backlog=max(0, int(env.get("CATCH_UP_BACKLOG") or 100)),
+        whisper_threads=max(0, int(env.get("WHISPER_THREADS") or 0)),
         twilio_previous_auth_token=env.get("TWILIO_PREVIOUS_AUTH_TOKEN") or None,
         sweep_interval_seconds=float(env.get("SWEEP_INTERVAL_SECONDS") or 15),
         metrics_allow=parse_networks(env.get("METRICS_ALLOW") or ""),

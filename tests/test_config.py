@@ -7,6 +7,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from petition.config import load_settings
+from petition.db import Database
+from workers.context import WorkerContext
 
 
 def _hash_key(data_dir: str) -> str:
@@ -19,6 +21,7 @@ def test_defaults_need_no_variable_at_all(tmp_path: Path) -> None:
     assert settings.redis_url is None  # the embedded Redis
     assert settings.recording_hosts == ("api.twilio.com",)
     assert settings.whisper_model == "bundled"
+    assert settings.whisper_threads == 0  # CTranslate2 takes every core
     secrets_file = tmp_path / "secrets.json"
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
 
@@ -45,8 +48,19 @@ def test_variables_override_the_defaults(tmp_path: Path) -> None:
             "RECORDING_HOSTS": "api.twilio.com, Media.Example.org",
             "PHONE_HASH_KEY": "k",
             "PUBLIC_BASE_URL": "https://petition.example.org/",
+            "WHISPER_THREADS": "1",
         }
     )
     assert settings.recording_hosts == ("api.twilio.com", "media.example.org")
     assert settings.phone_hash_key == "k"
     assert settings.public_base_url == "https://petition.example.org"
+    assert settings.whisper_threads == 1
+
+
+def test_a_worker_loads_whisper_with_the_threads_it_is_given(
+    tmp_path: Path, whisper_model_dir: Path
+) -> None:
+    settings = load_settings(
+        {"DATA_DIR": str(tmp_path), "WHISPER_MODEL": str(whisper_model_dir), "WHISPER_THREADS": "1"}
+    )
+    assert WorkerContext(settings, Database(settings.database_url)).transcriber.cpu_threads == 1

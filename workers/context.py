@@ -29,7 +29,7 @@ class WorkerContext:
             from audio.transcribe import Transcriber
 
             model = resolve_model(self.settings.whisper_model, self.settings.data_dir)
-            self._transcriber = Transcriber(model)
+            self._transcriber = Transcriber(model, cpu_threads=self.settings.whisper_threads)
         return self._transcriber
 
 
