@@ -212,6 +212,8 @@ def run(host: str, port: int, n_workers: int, grace: float) -> None:
                     stop_last=True,
                 )
             )
+    if not env.get("WHISPER_THREADS"):
+        env["WHISPER_THREADS"] = str(whisper_threads(n_workers, os.cpu_count() or 1))
     children += [
         Child(f"worker-{i + 1}", [*me, "worker"], env, stop_timeout=grace) for i in range(n_workers)
     ]
@@ -226,6 +228,12 @@ def run(host: str, port: int, n_workers: int, grace: float) -> None:
         click.echo(f"configuration file: {settings.config_file}")
     click.echo(f"recordings accepted from: {', '.join(settings.recording_hosts)}")
     raise SystemExit(Supervisor(children).run())
+
+
+def whisper_threads(workers: int, cores: int) -> int:
+    """Whisper's threads for each of `workers` workers on `cores` cores: 0 (every core) for a
+    lone worker, else an equal share, so that workers do not fight over the same cores."""
+    return 0 if workers <= 1 else max(1, cores // workers)
 
 
 @main.group()

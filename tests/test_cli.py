@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from ivr.cli import main
+from ivr.cli import main, whisper_threads
 from petition.db import Database
 from petition.models import ApiToken, AuditEvent, Campaign
 from petition.users import hash_token
@@ -220,3 +220,10 @@ def test_user_add_explains_its_password_and_refuses_a_short_one_before_the_secon
     assert "the password needs at least 10 characters" in prompts[1]
     assert "Repeat for confirmation" in typed.output
     assert typed.output.index("needs at least") < typed.output.index("Repeat for confirmation")
+
+
+def test_workers_started_together_share_the_cores_between_their_whisper() -> None:
+    assert whisper_threads(1, 2) == 0  # a lone worker: CTranslate2 takes every core
+    assert whisper_threads(2, 2) == 1
+    assert whisper_threads(2, 8) == 4
+    assert whisper_threads(4, 2) == 1  # never none
