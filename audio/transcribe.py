@@ -47,7 +47,8 @@ STRADDLE_SHARE = 1 / 3
 MIN_PACKED_SPEECH = 0.3
 BEAM_SIZE = 5
 # Greedy decoding: what a worker uses while it catches up with a backlog (workers/jobs.py).
-# On the surge bench's voices about twice the recordings a minute, and half the names close.
+# 1.6 times the pace of beam 5 on the surge bench's voices (bench/loops.py), 1.25 times on
+# espeak's default voices with fewer names close (bench/packing.py).
 GREEDY = 1
 # What a window may make Whisper write: a few tokens per recording and per second of its speech.
 # A decoder caught in a loop would otherwise write up to Whisper's limit of 448 tokens; cut

@@ -8,7 +8,7 @@ signature is decided, so a lost queue entry, a dead worker or a Redis outage onl
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -39,21 +39,22 @@ def claim(session: so.Session, recording_id: int, worker: str, lease_seconds: in
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _waiting(now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """What a recording a worker may take satisfies: pending, not given up on, and held by
+    nobody (or by a worker whose lease ran out)."""
+    return (
+        Recording.status == RecordingStatus.PENDING,
+        Recording.attempts < MAX_ATTEMPTS,
+        sa.or_(Recording.claimed_by.is_(None), Recording.claimed_until < now),
+    )
+
+
 def backlog_reaches(session: so.Session, count: int) -> bool:
     """Whether at least `count` recordings wait for a worker (pending, held by nobody). Reads
     at most `count` of them: asked before every pack, on a table of a whole campaign."""
     if count <= 0:
         return False
-    waiting = (
-        sa.select(Recording.id)
-        .where(
-            Recording.status == RecordingStatus.PENDING,
-            Recording.attempts < MAX_ATTEMPTS,
-            sa.or_(Recording.claimed_by.is_(None), Recording.claimed_until < utcnow()),
-        )
-        .limit(count)
-        .subquery()
-    )
+    waiting = sa.select(Recording.id).where(*_waiting(utcnow())).limit(count).subquery()
     return (session.scalar(sa.select(sa.func.count()).select_from(waiting)) or 0) >= count
 
 
@@ -74,13 +75,7 @@ def claim_companions(
     candidates = session.scalars(
         sa.select(Recording.id)
         .join(Call, Call.id == Recording.call_id)
-        .where(
-            Recording.status == RecordingStatus.PENDING,
-            Recording.id != recording.id,
-            Recording.attempts < MAX_ATTEMPTS,
-            Call.language == language,
-            sa.or_(Recording.claimed_by.is_(None), Recording.claimed_until < now),
-        )
+        .where(*_waiting(now), Recording.id != recording.id, Call.language == language)
         .order_by(Recording.id)
         .limit(limit * 2)
     ).all()

@@ -77,7 +77,7 @@ def _process(recording_sid: str) -> str:
             s, rec, me, settings.job_lease_seconds, settings.pack_size - 1
         )
         # Behind a surge, the count matters more than the machine's reading of names that
-        # go to a person anyway: greedy decoding, about twice the pace (audio.transcribe.GREEDY).
+        # go to a person anyway: greedy decoding, a faster pace (audio.transcribe.GREEDY).
         hurry = work.backlog_reaches(s, settings.catch_up_backlog)
         items = []
         for r in batch:
