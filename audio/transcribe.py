@@ -13,8 +13,8 @@ import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-from petition.namecheck import Heard, HeardWord
-from petition.names import compression_ratio, is_repetition_loop, strip_hallucinations
+from petition.names.namecheck import Heard, HeardWord
+from petition.names.reading import compression_ratio, is_repetition_loop, strip_hallucinations
 
 # Tuned for 1-10 s of 8 kHz telephone audio holding a name. Narrowband speech scores a little
 # lower in Silero VAD than wideband speech, and a name cut away costs more than a cough let

@@ -24,11 +24,11 @@ import sqlalchemy as sa
 
 from ivr.app import create_app
 from ivr.staff import overview
-from petition import users
 from petition.config import load_settings
 from petition.db import Database
 from petition.models import Call, Campaign, CampaignNumber, Recording, Signature, utcnow
-from petition.names import normalize_name
+from petition.names.reading import normalize_name
+from petition.operations import users
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")  # only read from
 PASSWORD = "bench password 123"  # noqa: S105 (a throwaway account in a temporary database)

@@ -28,7 +28,7 @@ How a call is made, as the worker would receive it from the carrier:
 4. the call is cut at 10 s (the `<Record maxLength>`), encoded as G.711 mu-law and decoded
    back to 8 kHz 16-bit mono WAV, as a recording downloaded from Twilio.
 
-What is said: names from petition.lexicon (Belgian Dutch and French names from Statbel's
+What is said: names from petition.names.lexicon (Belgian Dutch and French names from Statbel's
 lists, German and English names from Faker's, drawn by their frequency; one Belgian name in
 ten carries two surnames, as Faker's Belgian providers assume), in the ways callers say them:
 an introduction ("Mijn naam is X", "Ik ben X", "Je m'appelle X", "Mon nom est X", "Ich heiße
@@ -60,7 +60,7 @@ from pathlib import Path
 import numpy as np
 
 from audio.synth import SAMPLE_RATE, sox, synthesize
-from petition.lexicon import lexicon
+from petition.names import lexicon
 
 SEED = 7
 MANIFEST = "manifest.jsonl"

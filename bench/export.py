@@ -21,9 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from petition.counting.regions import region_for_postcode
 from petition.db import Database
 from petition.models import Call, Campaign, CampaignNumber, Recording, Signature
-from petition.regions import region_for_postcode
 
 FORMATS = ("pdf", "csv", "json")
 CHUNK = 5_000
@@ -123,8 +123,8 @@ def fill(url: str, n: int) -> None:
 
 def measure(url: str, fmt: str, out: str, trace: bool) -> dict[str, float]:
     """Export `fmt` to `out` in this (fresh) process; time, peak RSS and peak traced heap."""
-    from petition.export import counted_rows, write_csv, write_json
-    from petition.report import write_pdf
+    from petition.reporting.export import counted_rows, write_csv, write_json
+    from petition.reporting.report import write_pdf
 
     db = Database(url)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -13,7 +13,7 @@ white or pink noise at 10-30 dB SNR, a gain, G.711 mu-law):
   the introduction is then the very same audio, only the name differs. Must not match either.
 - *replays*: every recording of the first set played into the line once more
   (audio.synth.recode: resampled, band-limited, gain, noise, mu-law again). Each must be found
-  through the index (petition/replays.py), as the worker finds it.
+  through the index (petition/integrity/replays.py), as the worker finds it.
 
 Cost: fingerprinting per recording (against the transcription of the same clips, measured in
 the same run, as a ratio: the machine is shared), and storing plus looking up one recording in
@@ -39,8 +39,8 @@ import sqlalchemy as sa
 
 from audio import synth
 from bench.evalset import NOISES, SNR_DB, _read_wav, through_the_line
-from petition import fingerprint, replays
 from petition.db import Database
+from petition.integrity import fingerprint, replays
 from petition.models import AudioKey, Call, Campaign, Recording
 
 INTRODUCTIONS = {

@@ -24,7 +24,7 @@ from audio.transcribe import BEAM_SIZE, GREEDY, NO_REPEAT_NGRAM, Transcriber
 from bench.namecheck import similarity
 from bench.packing import PACK_SIZE
 from bench.surge import make_callers
-from petition.names import extract_name
+from petition.names.reading import extract_name
 
 CALLERS = 160
 HELD_OUT = 1000  # callers before this one were used to choose NO_REPEAT_NGRAM

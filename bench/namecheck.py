@@ -9,7 +9,7 @@ name check decides. Printed per half of the set:
   accents): what Whisper gets right;
 - the share the check calls clear (`machine`), and how many of those are close: its precision.
 
-The thresholds (petition.namecheck.THRESHOLDS) are tuned on the "tune" half only; the figures
+The thresholds (petition.names.namecheck.THRESHOLDS) are tuned on the "tune" half only; the figures
 that count are the "holdout" half's. `--tune` searches the thresholds on the tune half and
 prints the best that keep precision at the goal there, with a margin; copy them into
 namecheck.py by hand, then run again to see them hold on the holdout half.
@@ -32,10 +32,10 @@ from rapidfuzz import fuzz
 from audio.model import resolve_model
 from audio.transcribe import Transcriber, Transcript
 from bench import evalset
-from petition import namecheck
-from petition.namecheck import Heard, HeardWord, Thresholds
-from petition.names import extract_name, normalize_name, strip_hallucinations
-from petition.sampling import wilson_interval
+from petition.names import namecheck
+from petition.names.namecheck import Heard, HeardWord, Thresholds
+from petition.names.reading import extract_name, normalize_name, strip_hallucinations
+from petition.names.sampling import wilson_interval
 
 CLOSE = 0.8  # similarity of a name to what was said, after folding case and accents
 GOAL = 0.98  # precision of the names the check calls clear, on the holdout half

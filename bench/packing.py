@@ -34,7 +34,7 @@ from audio.synth import synthesize
 from audio.transcribe import PACK_GAP_SECONDS, SAMPLE_RATE, Transcriber
 from bench.namecheck import similarity
 from petition.config import Settings
-from petition.names import extract_name
+from petition.names.reading import extract_name
 
 INTRODUCTIONS = {"nl": "Mijn naam is", "fr": "Je m'appelle", "de": "Ich heiße", "en": "My name is"}
 NAMES = {

@@ -30,11 +30,12 @@ from werkzeug.serving import make_server
 from bench import evalset
 from bench import namecheck as eval_bench
 from ivr.app import create_app
-from petition import calls, users
 from petition.config import load_settings
-from petition.counting import decide
+from petition.counting.rules import decide
 from petition.db import Database
+from petition.line import calls
 from petition.models import Campaign, CampaignNumber
+from petition.operations import users
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 PASSWORD = "bench password 123"  # noqa: S105 (a throwaway account in a temporary database)

@@ -15,10 +15,10 @@ from werkzeug.exceptions import HTTPException
 
 from ivr.security import bearer_token
 from ivr.services import services
-from petition import campaigns
-from petition.export import counted_rows, write_csv
+from petition.line import campaigns
 from petition.models import Campaign
-from petition.stats import campaign_stats
+from petition.reporting.export import counted_rows, write_csv
+from petition.reporting.stats import campaign_stats
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

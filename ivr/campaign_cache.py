@@ -15,9 +15,9 @@ from collections.abc import Callable, Hashable
 
 import sqlalchemy as sa
 
-from petition import phones
 from petition.db import Database
 from petition.models import Campaign, CampaignNumber
+from petition.privacy import phones
 
 CAMPAIGN_CACHE_SECONDS = 1.0
 MAX_NUMBERS = 1000  # dialled numbers remembered as written

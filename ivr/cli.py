@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from petition import campaigns, logs, phones
+from petition import logs
 from petition.config import (
     DataNotFound,
     Settings,
@@ -33,11 +33,13 @@ from petition.config import (
     remember,
     safe_url,
 )
+from petition.counting.thresholds import PRESETS
 from petition.db import Database
 from petition.i18n import LANGUAGES
+from petition.line import campaigns
 from petition.models import ApiToken, Campaign, Recording, Signature, utcnow
-from petition.thresholds import PRESETS
-from petition.users import MIN_PASSWORD_LENGTH, hash_token
+from petition.operations.users import MIN_PASSWORD_LENGTH, hash_token
+from petition.privacy import phones
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -391,7 +393,7 @@ def user_add(email: str, role: str, password_stdin: bool) -> None:
     Asks for the password twice (it is not shown as you type), or reads it from standard input
     with --password-stdin (for scripts: `printf '%s\\n' "$PW" | petition user add ...`).
     """
-    from petition import users
+    from petition.operations import users
 
     _, db = _existing()
     if password_stdin:
@@ -452,11 +454,11 @@ def export(
     manifest of SHA-256 hashes (--bundle DIR); check a bundle with `petition verify DIR`.
     """
     from petition.errors import PetitionError
-    from petition.export import Edition, counted_rows, write_csv, write_json
     from petition.i18n import time_zone
-    from petition.integrity import guard_counts
-    from petition.manifest import sha256_file, write_export
-    from petition.report import write_pdf
+    from petition.integrity.guards import guard_counts
+    from petition.reporting.export import Edition, counted_rows, write_csv, write_json
+    from petition.reporting.manifest import sha256_file, write_export
+    from petition.reporting.report import write_pdf
 
     if bundle is None and (fmt is None or out is None):
         raise click.UsageError("give --format and --out, or --bundle DIR")
@@ -551,7 +553,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def verify(folder: Path) -> None:
     """Check an export folder against its manifest.json; exit 1 on any problem."""
-    from petition.manifest import verify_export
+    from petition.reporting.manifest import verify_export
 
     problems = verify_export(folder)
     for problem in problems:
@@ -567,7 +569,7 @@ def verify(folder: Path) -> None:
 @click.option("--actor", default="operator", show_default=True, help="Who handles the request.")
 def erase(slug: str, number: str, actor: str) -> None:
     """Erase one signer on request (GDPR): name, recording and count, found by their number."""
-    from petition.privacy import erase_signer
+    from petition.privacy.erasure import erase_signer
 
     settings, db = _existing()
     with db.session() as s:
@@ -584,7 +586,7 @@ def erase(slug: str, number: str, actor: str) -> None:
 @main.command()
 def retention() -> None:
     """Delete recordings past their campaign's retention period (workers do it hourly too)."""
-    from petition.privacy import apply_retention
+    from petition.privacy.erasure import apply_retention
 
     _, db = _existing()
     with db.session() as s:

@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from ivr.security import require_token
 from ivr.services import services
 from petition import logs
-from petition.monitoring import address_allowed
+from petition.operations.monitoring import address_allowed
 from workers import metrics
 
 access_log = logging.getLogger("ivr.access")

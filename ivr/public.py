@@ -15,10 +15,10 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from ivr import i18n
 from ivr.services import services
-from petition.campaigns import line_state
+from petition.counting.tally import campaign_rule, counted_tally
+from petition.counting.thresholds import bar_percent, progress
+from petition.line.campaigns import line_state
 from petition.models import Campaign, utcnow
-from petition.stats import campaign_rule, counted_tally
-from petition.thresholds import bar_percent, progress
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 

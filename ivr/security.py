@@ -10,7 +10,7 @@ from flask import abort, g, request
 from twilio.request_validator import RequestValidator
 
 from ivr.services import services
-from petition.users import ROLE_RANK, token_role
+from petition.operations.users import ROLE_RANK, token_role
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -20,10 +20,11 @@ from ivr import twiml
 from ivr.media import uploaded_prompt_path
 from ivr.security import signed_by_carrier
 from ivr.services import services
-from petition import calls, campaigns, integrity
+from petition.counting.regions import parse_postcode
 from petition.errors import UnknownNumber
+from petition.integrity import guards
+from petition.line import calls, campaigns
 from petition.models import Call, Campaign, utcnow
-from petition.regions import parse_postcode
 from workers.queue import dispatch_after_commit
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def voice() -> Response:
         hash_key=svc.settings.phone_hash_key,
         stir_verstat=stir_verstat,
     )
-    if integrity.over_limit(campaign, call, earlier):
+    if guards.over_limit(campaign, call, earlier):
         log.info("call turned away: the number's limit of calls is reached")
         languages = [call.language] if call.language else campaign.language_list
         return xml(twiml.spoken_goodbye("too_many_calls", languages, campaign))

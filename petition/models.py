@@ -94,7 +94,7 @@ class Campaign(Base):
     retention_days: so.Mapped[int] = so.mapped_column(default=90)
     # Every name goes to a person, however clear the machine found it.
     check_every_name: so.Mapped[bool] = so.mapped_column(default=False)
-    # Integrity of the count (see petition/integrity.py): calls from one number within
+    # Integrity of the count (see petition/integrity/guards.py): calls from one number within
     # REPEAT_WINDOW beyond this many get a goodbye without a recording (0: no limit) ...
     repeat_call_limit: so.Mapped[int] = so.mapped_column(default=3)
     # ... a number range calling at least this many times within BURST_WINDOW (and well above
@@ -189,7 +189,8 @@ class Recording(Base):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     processed_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(default=None)  # retention
-    # The audio fingerprint's words (petition/fingerprint.py), made when the recording is stored.
+    # The audio fingerprint's words (petition/integrity/fingerprint.py), made when the
+    # recording is stored.
     fingerprint: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
 
     call: so.Mapped[Call] = so.relationship()
@@ -325,7 +326,8 @@ class AuditEvent(Base):
 
 
 class BulkAction(Base):
-    """Signatures taken out of the count in one go by staff, after a preview (petition/bulk.py)."""
+    """Signatures taken out of the count in one go by staff, after a preview
+    (petition/review/bulk.py)."""
 
     __tablename__ = "bulk_actions"
 

@@ -13,8 +13,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.dialects import postgresql
 
-from petition import integrity
 from petition.db import Database, alembic_config
+from petition.integrity import guards
 from petition.models import Base, Call, utcnow
 from tests.conftest import add_campaign, empty_postgres
 
@@ -61,9 +61,7 @@ def test_the_per_number_count_reads_the_numbers_index_on_a_young_table(postgres_
     with db.engine.begin() as conn:
         conn.execute(sa.insert(Call), _young_calls(campaign_id, now))
         statement = sa.select(
-            integrity.earlier_calls(
-                campaign_id, f"{7:064x}", now - integrity.REPEAT_WINDOW, now, None
-            )
+            guards.earlier_calls(campaign_id, f"{7:064x}", now - guards.REPEAT_WINDOW, now, None)
         )
         compiled = statement.compile(dialect=conn.dialect)
         plan = "\n".join(
@@ -87,14 +85,12 @@ def test_plans_made_on_an_empty_table_still_read_the_counts_own_indexes(postgres
     db = Database(postgres_url)
     campaign_id = add_campaign(db, slug="launch", number="+3220000004")
     now = utcnow()
-    burst_start = now - integrity.BURST_WINDOW
+    burst_start = now - guards.BURST_WINDOW
     counts = {
         "ix_calls_number_recent": sa.select(
-            integrity.earlier_calls(
-                campaign_id, f"{7:064x}", now - integrity.REPEAT_WINDOW, now, None
-            )
+            guards.earlier_calls(campaign_id, f"{7:064x}", now - guards.REPEAT_WINDOW, now, None)
         ),
-        "ix_calls_range_recent": integrity.range_calls(campaign_id, "+324707", burst_start, now),
+        "ix_calls_range_recent": guards.range_calls(campaign_id, "+324707", burst_start, now),
     }
     calls = _young_calls(campaign_id, now)
     expected = {

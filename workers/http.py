@@ -17,8 +17,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from petition.monitoring import address_allowed
-from petition.users import token_role
+from petition.operations.monitoring import address_allowed
+from petition.operations.users import token_role
 from workers import context, metrics
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,10 @@ import requests
 import sqlalchemy as sa
 
 from audio.transcribe import GREEDY
-from petition import fingerprint, logs, replays, work
-from petition.counting import Heard, decide
+from petition import logs
+from petition.counting.rules import Heard, decide
+from petition.integrity import fingerprint, replays
+from petition.line import work
 from petition.models import Recording, RecordingStatus, Signature, utcnow
 from workers import context
 from workers.fetch import DownloadFailed, HostNotAllowed, download, media_url

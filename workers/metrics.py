@@ -26,10 +26,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from rq import Queue, Worker
 
-from petition import monitoring
 from petition.config import Settings
 from petition.db import Database
 from petition.models import utcnow
+from petition.operations import monitoring
 
 WEBHOOK_REQUESTS = Counter(
     "petition_webhook_requests",

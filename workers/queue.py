@@ -13,11 +13,11 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
-from petition import work
 from petition.config import Settings
 from petition.db import Database
-from petition.deployment import deployment_id
+from petition.line import work
 from petition.models import Recording, utcnow
+from petition.operations.deployment import deployment_id
 
 log = logging.getLogger(__name__)
 

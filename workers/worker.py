@@ -10,7 +10,7 @@ import redis
 from rq import Queue, SimpleWorker
 
 from petition.config import Settings
-from petition.privacy import apply_retention
+from petition.privacy.erasure import apply_retention
 from workers import context, queue
 from workers.http import WorkerEndpoints, serve_in_background
 

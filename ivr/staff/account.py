@@ -13,8 +13,8 @@ from ivr import i18n
 from ivr.i18n import gettext
 from ivr.services import services
 from ivr.staff.auth import bp, user
-from petition import users
 from petition.models import User
+from petition.operations import users
 
 # Posting to these changes only the signed-in user's own things (see the module docstring).
 SELF_SERVICE_ENDPOINTS = {

@@ -33,9 +33,10 @@ from ivr import i18n
 from ivr.i18n import gettext, ngettext
 from ivr.services import services
 from ivr.staff.ratelimit import LoginLimiter
-from petition import campaigns, users
+from petition.counting.regions import Region, region_label
+from petition.line import campaigns
 from petition.models import Campaign, User
-from petition.regions import Region, region_label
+from petition.operations import users
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,7 +1,7 @@
 """Create a campaign and change its details (admins): what it is, where it answers, which
 rule it counts toward, its steps, its dates and who brings it to parliament.
 
-The form is parsed here; petition.campaigns checks every field and audits the change. Dates
+The form is parsed here; petition.line.campaigns checks every field and audits the change. Dates
 and times are typed in the campaign's time zone and stored in UTC.
 """
 
@@ -17,8 +17,7 @@ from werkzeug.wrappers.response import Response
 from ivr.i18n import gettext
 from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
-from petition import campaigns
-from petition.campaigns import CampaignDetails, CampaignInvalid, Problem, rule_has_regions
+from petition.counting.thresholds import CUSTOM, PRESETS
 from petition.i18n import (
     DEFAULT_TIME_ZONE,
     LANGUAGES,
@@ -28,7 +27,8 @@ from petition.i18n import (
     to_local,
     to_utc,
 )
-from petition.thresholds import CUSTOM, PRESETS
+from petition.line import campaigns
+from petition.line.campaigns import CampaignDetails, CampaignInvalid, Problem, rule_has_regions
 
 # Preset rules first in the list, the campaign's own number last.
 RULES = (*PRESETS, CUSTOM)
@@ -61,7 +61,7 @@ class _Form:
         try:
             zone = time_zone(zone_name)
         except UnknownTimeZone:
-            zone = None  # petition.campaigns says so; the dates wait for a valid zone
+            zone = None  # petition.line.campaigns says so; the dates wait for a valid zone
         positions = {lang: self._int(f"order.{lang}", 9) or 9 for lang in LANGUAGES}
         chosen = [lang for lang in LANGUAGES if form.get(f"lang.{lang}") == "1"]
         self.details = CampaignDetails(

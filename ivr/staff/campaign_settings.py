@@ -22,8 +22,12 @@ from ivr.media import uploaded_prompt_path
 from ivr.services import services
 from ivr.staff.auth import UPLOAD_MAX_BYTES, bp, campaign_or_404, requires, user
 from ivr.staff.greeting_audio import MAX_SECONDS, AudioRejected, convert_greeting
-from petition import audit, campaigns, integrity, phones, review
+from petition import audit
+from petition.integrity import guards
+from petition.line import campaigns
 from petition.models import BlockedNumber, Campaign
+from petition.privacy import phones
+from petition.review import queues
 
 EDITABLE_PROMPTS = ("greeting", "thanks")
 MAX_TEXT = 1000
@@ -72,9 +76,9 @@ def campaign_settings(slug: str) -> str:
         max_seconds=MAX_SECONDS,
         max_mb=UPLOAD_MAX_BYTES // (1024 * 1024),
         max_text=MAX_TEXT,
-        repeat_minutes=int(integrity.REPEAT_WINDOW.total_seconds() // 60),
-        burst_minutes=int(integrity.BURST_WINDOW.total_seconds() // 60),
-        burst_factor=int(integrity.BURST_FACTOR),
+        repeat_minutes=int(guards.REPEAT_WINDOW.total_seconds() // 60),
+        burst_minutes=int(guards.BURST_WINDOW.total_seconds() // 60),
+        burst_factor=int(guards.BURST_FACTOR),
     )
 
 
@@ -99,7 +103,7 @@ def set_name_checks(slug: str) -> Response:
         campaign = campaign_or_404(s, slug)
         before = campaign.check_every_name
         campaign.check_every_name = every
-        moved = review.send_machine_names_to_check(s, campaign.id) if every and not before else 0
+        moved = queues.send_machine_names_to_check(s, campaign.id) if every and not before else 0
         _audit(
             s,
             campaign,
@@ -111,9 +115,9 @@ def set_name_checks(slug: str) -> Response:
     return _back(slug, "#names")
 
 
-# The integrity limits staff may set, each with its bounds (see petition/integrity.py).
+# The integrity limits staff may set, each with its bounds (see petition/integrity/guards.py).
 LIMITS = {
-    "repeat_call_limit": (0, integrity.MAX_REPEAT_CALL_LIMIT),
+    "repeat_call_limit": (0, guards.MAX_REPEAT_CALL_LIMIT),
     "burst_min_calls": (0, 10_000),
 }
 

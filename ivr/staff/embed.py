@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ivr import i18n
 from ivr.public import CACHE_SECONDS, public_progress
-from petition.regions import Region, region_label
+from petition.counting.regions import Region, region_label
 
 bp = Blueprint("embed", __name__, url_prefix="/p")
 

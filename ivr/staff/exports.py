@@ -18,12 +18,12 @@ from flask import Response, render_template, request, send_file
 
 from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
-from petition import integrity
-from petition.export import Edition, counted_rows, write_csv, write_json
 from petition.i18n import LANGUAGES, time_zone, to_local
-from petition.manifest import write_export
+from petition.integrity import guards
 from petition.models import Campaign, utcnow
-from petition.report import write_pdf
+from petition.reporting.export import Edition, counted_rows, write_csv, write_json
+from petition.reporting.manifest import write_export
+from petition.reporting.report import write_pdf
 
 MIMETYPES = {"pdf": "application/pdf", "csv": "text/csv", "json": "application/json"}
 # Fixed timestamps inside the ZIP: the same data gives the same bytes.
@@ -82,7 +82,7 @@ def export_file(slug: str, fmt: str) -> Response:
                     campaign,
                     counted_rows(s, campaign),
                     text,
-                    guarded=integrity.guard_counts(s, campaign.id),
+                    guarded=guards.guard_counts(s, campaign.id),
                 )
             body = text.getvalue().encode()
     return Response(

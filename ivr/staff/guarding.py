@@ -1,5 +1,5 @@
 """Guarding the count: a group of same-audio recordings reviewed as one item, and bulk
-invalidation with a preview (petition/bulk.py), undone as one."""
+invalidation with a preview (petition/review/bulk.py), undone as one."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats
 from ivr.staff.reviewing import audio_path
-from petition import bulk, replays
+from petition.counting.regions import Region, region_label
 from petition.i18n import N_, time_zone, to_utc
+from petition.integrity import replays
 from petition.models import Campaign, Reason, SignatureState
-from petition.regions import Region, region_label
+from petition.review import bulk
 
 GROUP_SHOWN = 200
 

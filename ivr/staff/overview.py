@@ -17,13 +17,15 @@ from ivr.services import services
 from ivr.staff import charts, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
-from petition import integrity, sampling
-from petition.campaigns import line_state
+from petition.counting.regions import Region, region_label
+from petition.counting.tally import campaign_rule
+from petition.counting.thresholds import bar_percent
 from petition.i18n import time_zone, to_local
+from petition.integrity import guards
+from petition.line.campaigns import line_state
 from petition.models import Campaign, Signature, SignatureState, utcnow
-from petition.regions import Region, region_label
-from petition.stats import campaign_rule, campaign_stats
-from petition.thresholds import bar_percent
+from petition.names import sampling
+from petition.reporting.stats import campaign_stats
 
 # The live figures are computed at most this often per process, however many staff watch.
 LIVE_SECONDS = 3
@@ -135,9 +137,7 @@ def overview(slug: str) -> str:
 
         data = cached("series", slug, CHART_SECONDS, compute_series)
         health = pipeline_health(s, services().queue, campaign.id, now)
-        bursts = cached(
-            "bursts", slug, LIVE_SECONDS * 10, lambda: integrity.bursts(s, campaign, now)
-        )
+        bursts = cached("bursts", slug, LIVE_SECONDS * 10, lambda: guards.bursts(s, campaign, now))
         estimate = sampling.latest_estimate(s, campaign.id)
     lang = i18n.current_language()
     drawn = {name: _chart(name, data[name]) for name in data}
@@ -154,7 +154,7 @@ def overview(slug: str) -> str:
         health=health,
         estimate=estimate,
         bursts=bursts,
-        burst_window=integrity.BURST_WINDOW,
+        burst_window=guards.BURST_WINDOW,
         # A burst's window as the bulk page's datetime-local fields take it: the campaign's clock.
         local_input=lambda moment: to_local(moment, time_zone(campaign.time_zone)).strftime(
             "%Y-%m-%dT%H:%M"

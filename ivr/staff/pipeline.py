@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from rq import Queue, Worker
 
 from petition.models import Recording, RecordingStatus
-from petition.monitoring import waiting_recordings
+from petition.operations.monitoring import waiting_recordings
 
 FAILED_SHOWN = 20
 

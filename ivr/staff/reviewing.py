@@ -1,9 +1,10 @@
 """Review by ear: the two queues, one signature at a time, its recording, and the decisions.
 
-The decisions themselves are in petition.review; these views parse the form, check that the
-reviewer saw the signature as it is now, and hand out the next item. Items come from the queue
-under a lease (petition.review.take), so reviewers working side by side never get the same one;
-the page holds the current item and the next one, whose recording the browser loads meanwhile.
+The decisions themselves are in petition.review.queues; these views parse the form, check
+that the reviewer saw the signature as it is now, and hand out the next item. Items come from
+the queue under a lease (petition.review.queues.take), so reviewers working side by side never
+get the same one; the page holds the current item and the next one, whose recording the
+browser loads meanwhile.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ivr.i18n import gettext, ngettext
 from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from ivr.staff.overview import forget_stats
-from petition import lexicon, replays, review, sampling, users
+from petition.integrity import replays
 from petition.models import (
     AuditEvent,
     Campaign,
@@ -33,6 +34,9 @@ from petition.models import (
     SignatureState,
     utcnow,
 )
+from petition.names import lexicon, sampling
+from petition.operations import users
+from petition.review import queues
 
 LIST_LIMIT = 200
 AUDIT_PAGE = 100
@@ -43,7 +47,7 @@ AUDIO_MAX_AGE = 600
 
 
 def _tab(value: str | None) -> str:
-    return review.NAME_CHECKS if value == review.NAME_CHECKS else review.REVIEW
+    return queues.NAME_CHECKS if value == queues.NAME_CHECKS else queues.REVIEW
 
 
 def _lease_seconds() -> int:
@@ -99,7 +103,7 @@ def _count(s: so.Session, *where: Any) -> int:
 
 
 def queue_counts(s: so.Session, campaign_id: int) -> dict[str, int]:
-    return {name: _count(s, review.queue_filter(campaign_id, name)) for name in review.QUEUES}
+    return {name: _count(s, queues.queue_filter(campaign_id, name)) for name in queues.QUEUES}
 
 
 @bp.get("/c/<slug>/review")
@@ -109,11 +113,11 @@ def review_list(slug: str) -> str:
         counts = queue_counts(s, campaign.id)
         # Without a choice, open on the tab that has work.
         asked = request.args.get("tab")
-        tab = _tab(asked or next((q for q in review.QUEUES if counts[q]), review.REVIEW))
+        tab = _tab(asked or next((q for q in queues.QUEUES if counts[q]), queues.REVIEW))
         items = list(
             s.scalars(
                 sa.select(Signature)
-                .where(review.queue_filter(campaign.id, tab))
+                .where(queues.queue_filter(campaign.id, tab))
                 .order_by(Signature.signed_at, Signature.id)
                 .limit(LIST_LIMIT)
             )
@@ -138,7 +142,7 @@ def review_list(slug: str) -> str:
         rows=_rows(items, group_sizes),
         limit=LIST_LIMIT,
         now=utcnow(),
-        holder=review.holder,
+        holder=queues.holder,
     )
 
 
@@ -149,7 +153,7 @@ def review_next(slug: str) -> Response:
     tab = _tab(request.args.get("tab"))
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
-        item = review.take(
+        item = queues.take(
             s, campaign.id, tab, user().email, exclude=_skipped(), seconds=_lease_seconds()
         )
         found = item.public_id if item else None
@@ -189,14 +193,14 @@ def signature(slug: str, public_id: str) -> str:
     with services().db.session() as s:
         campaign = campaign_or_404(s, slug)
         sig = _signature_or_404(s, campaign, public_id)
-        waiting = review.waiting_in(sig)
+        waiting = queues.waiting_in(sig)
         tab = _tab(request.args.get("tab") or waiting)
         held_by: str | None = None
         preload: Signature | None = None
         if waiting and users.has_role(me, "reviewer"):
-            if review.renew(sig, me.email, seconds=_lease_seconds()):
+            if queues.renew(sig, me.email, seconds=_lease_seconds()):
                 # The next item is leased now, so its recording can load while this one plays.
-                preload = review.take(
+                preload = queues.take(
                     s,
                     campaign.id,
                     tab,
@@ -205,10 +209,10 @@ def signature(slug: str, public_id: str) -> str:
                     seconds=_lease_seconds(),
                 )
                 keep = [sig.id] + ([preload.id] if preload else [])
-                review.release_others(s, campaign.id, me.email, keep=keep)
+                queues.release_others(s, campaign.id, me.email, keep=keep)
             else:
-                held_by = review.holder(sig)
-        in_queue = review.queue_filter(campaign.id, tab)
+                held_by = queues.holder(sig)
+        in_queue = queues.queue_filter(campaign.id, tab)
         nav = {
             "prev": _first(s, in_queue, _before(sig), descending=True),
             "next": _first(s, in_queue, _after(sig)),
@@ -228,7 +232,7 @@ def signature(slug: str, public_id: str) -> str:
                 .order_by(AuditEvent.at, AuditEvent.id)
             )
         )
-        undo_event = review.undoable(s, sig)
+        undo_event = queues.undoable(s, sig)
         return render_template(
             "staff/signature.html",
             campaign=campaign,
@@ -238,13 +242,13 @@ def signature(slug: str, public_id: str) -> str:
             waiting=waiting,
             tab=tab,
             nav=nav,
-            version=review.version(sig),
+            version=queues.version(sig),
             has_audio=audio_path(sig.recording) is not None,
             other_has_audio=other is not None and audio_path(other.recording) is not None,
             preload=preload if preload and audio_path(preload.recording) else None,
             held_by=held_by,
             suggestions=_suggestions(sig),
-            reasons=review.REJECT_REASONS,
+            reasons=queues.REJECT_REASONS,
             history=history,
             undo_event=undo_event,
             estimate=sampling.latest_estimate(s, campaign.id) if sig.sample_id else None,
@@ -294,7 +298,7 @@ def _decide(slug: str, public_id: str, act: Callable[[so.Session, Signature], st
         campaign = campaign_or_404(s, slug)
         sig = _signature_or_404(s, campaign, public_id, lock=True)
         here = url_for("staff.signature", slug=slug, public_id=public_id, tab=tab)
-        if request.form.get("version") != review.version(sig):
+        if request.form.get("version") != queues.version(sig):
             flash(
                 gettext(
                     "Someone else changed this signature meanwhile; nothing was done. Here it "
@@ -305,19 +309,19 @@ def _decide(slug: str, public_id: str, act: Callable[[so.Session, Signature], st
             return redirect(here)
         try:
             flash(act(s, sig), "success")
-        except review.ReviewError as exc:
+        except queues.ReviewError as exc:
             s.rollback()
             flash(gettext(str(exc)) if exc.key else str(exc), "error")
             return redirect(here)
         following = None
-        if tab in review.QUEUES:
+        if tab in queues.QUEUES:
             s.flush()
-            item = review.take(
+            item = queues.take(
                 s, campaign.id, tab, user().email, exclude=_skipped(), seconds=_lease_seconds()
             )
             following = item.public_id if item else None
     forget_stats(slug)  # committed: this process shows the new count at once
-    if tab not in review.QUEUES:
+    if tab not in queues.QUEUES:
         return redirect(here)  # opened from the signatures list, not from a queue
     if following is None:
         flash(gettext("That was the last one in this queue."), "info")
@@ -335,7 +339,7 @@ def accept(slug: str, public_id: str) -> Response:
         name = None if no_name else request.form.get("name")
         pick = request.form.get("suggestion", "")
         note = f"picked suggestion {pick}" if pick.isdigit() else None
-        if not review.accept(s, sig, user().email, name=name, no_name=no_name, note=note):
+        if not queues.accept(s, sig, user().email, name=name, no_name=no_name, note=note):
             return gettext("This number was counted already: rejected as a duplicate.")
         if no_name:
             return gettext("Marked: no name given. The signature counts.")
@@ -348,7 +352,7 @@ def accept(slug: str, public_id: str) -> Response:
 @requires("reviewer")
 def correct_name(slug: str, public_id: str) -> Response:
     def act(s: so.Session, sig: Signature) -> str:
-        review.correct_name(s, sig, user().email, request.form.get("name", ""))
+        queues.correct_name(s, sig, user().email, request.form.get("name", ""))
         return gettext("Name saved.")
 
     return _decide(slug, public_id, act)
@@ -358,7 +362,7 @@ def correct_name(slug: str, public_id: str) -> Response:
 @requires("reviewer")
 def reject(slug: str, public_id: str) -> Response:
     def act(s: so.Session, sig: Signature) -> str:
-        review.reject(s, sig, user().email, request.form.get("reason", ""))
+        queues.reject(s, sig, user().email, request.form.get("reason", ""))
         return gettext("Rejected.")
 
     return _decide(slug, public_id, act)
@@ -370,8 +374,8 @@ def mark_duplicate(slug: str, public_id: str) -> Response:
     def act(s: so.Session, sig: Signature) -> str:
         other = s.get(Signature, sig.duplicate_of_id) if sig.duplicate_of_id else None
         if other is None:
-            raise review.ReviewError("there is no other signature to compare with")
-        review.mark_duplicate(s, sig, other, user().email)
+            raise queues.ReviewError("there is no other signature to compare with")
+        queues.mark_duplicate(s, sig, other, user().email)
         return gettext("Rejected as a duplicate.")
 
     return _decide(slug, public_id, act)
@@ -384,8 +388,8 @@ def skip(slug: str, public_id: str) -> Response:
     tab = _tab(request.form.get("tab"))
     with services().db.session() as s:
         sig = _signature_or_404(s, campaign_or_404(s, slug), public_id)
-        if review.holder(sig) == user().email:
-            review.release(sig)
+        if queues.holder(sig) == user().email:
+            queues.release(sig)
         session["review_skipped"] = [*_skipped(), sig.id][-SKIPPED_KEPT:]
     return redirect(url_for("staff.review_next", slug=slug, tab=tab))
 
@@ -396,9 +400,9 @@ def undo(slug: str, public_id: str) -> Response:
     with services().db.session() as s:
         sig = _signature_or_404(s, campaign_or_404(s, slug), public_id, lock=True)
         try:
-            review.undo(s, sig, int(request.form.get("event", "0") or 0), user().email)
+            queues.undo(s, sig, int(request.form.get("event", "0") or 0), user().email)
             flash(gettext("Undone."), "success")
-        except review.ReviewError as exc:
+        except queues.ReviewError as exc:
             s.rollback()
             flash(gettext(str(exc)) if exc.key else str(exc), "error")
     forget_stats(slug)
@@ -429,7 +433,7 @@ def draw_sample(slug: str) -> Response:
         ),
         "success",
     )
-    return redirect(url_for("staff.review_list", slug=slug, tab=review.NAME_CHECKS))
+    return redirect(url_for("staff.review_list", slug=slug, tab=queues.NAME_CHECKS))
 
 
 @bp.get("/c/<slug>/audit")

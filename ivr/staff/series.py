@@ -2,7 +2,7 @@
 
 No Flask here: the queries group in the database per UTC hour (one row per hour and language),
 so they stay fast with 100,000 signatures; the hours are then put on the campaign's own clock
-(petition/timeline.py), so the day and hour buckets are those of its time zone.
+(petition/counting/timeline.py), so the day and hour buckets are those of its time zone.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from petition.counting.timeline import hour_bucket, local_hour
 from petition.i18n import time_zone
 from petition.models import Call, Campaign, Signature, SignatureState
-from petition.timeline import hour_bucket, local_hour
 
 HOUR_FORMAT = "%Y-%m-%d %H"
 DAY_FORMAT = "%Y-%m-%d"

@@ -12,7 +12,7 @@ from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404
 from petition.i18n import time_zone, to_utc
 from petition.models import Signature, SignatureState
-from petition.names import normalize_name
+from petition.names.reading import normalize_name
 
 PAGE_SIZE = 50
 STATES = [state.value for state in SignatureState]

@@ -3,7 +3,7 @@
 The count of a number's recent calls (the per-number limit, asked with every new call) went
 through an index led by the campaign; on a young table PostgreSQL chose the campaign's timeline
 index instead and read every call of the window. An index led by the number leaves it no such
-choice (petition/integrity.py, earlier_calls).
+choice (petition/integrity/guards.py, earlier_calls).
 
 Revision ID: 0007
 Revises: 0006
