@@ -45,11 +45,12 @@ def create_app(
     db = Database(settings.database_url)
     app.extensions["petition"] = Services(settings=settings, db=db, campaigns=CampaignCache(db))
 
-    from ivr import api, health, i18n, observability, public, staff, webhooks
+    from ivr import api, health, i18n, observability, public, readback, staff, webhooks
 
     i18n.init_app(app)
 
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(readback.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)

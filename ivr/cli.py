@@ -7,6 +7,7 @@ none. Every other command works on existing data: it finds it where `petition ru
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import logging
@@ -38,6 +39,7 @@ from petition.db import Database
 from petition.i18n import LANGUAGES
 from petition.line import campaigns
 from petition.models import ApiToken, Campaign, Recording, Signature, utcnow
+from petition.names.reading import extract_name
 from petition.operations.users import MIN_PASSWORD_LENGTH, hash_token
 from petition.privacy import phones
 
@@ -263,6 +265,18 @@ def campaign() -> None:
 @click.option("--ask-declaration", is_flag=True)
 @click.option("--ask-consent", is_flag=True)
 @click.option(
+    "--read-back/--no-read-back",
+    default=True,
+    show_default=True,
+    help="Read the name back in the call for the caller to confirm.",
+)
+@click.option(
+    "--keypad-spelling/--no-keypad-spelling",
+    default=True,
+    show_default=True,
+    help="A caller who says the name is wrong spells the surname on the keypad.",
+)
+@click.option(
     "--retention-days",
     type=int,
     default=None,
@@ -281,6 +295,8 @@ def campaign_create(
     ask_postcode: bool | None,
     ask_declaration: bool,
     ask_consent: bool,
+    read_back: bool,
+    keypad_spelling: bool,
     retention_days: int | None,
     organisation: str,
     time_zone: str,
@@ -301,6 +317,8 @@ def campaign_create(
         ask_postcode=ask_postcode,
         ask_declaration=ask_declaration,
         ask_consent=ask_consent,
+        read_back=read_back,
+        keypad_spelling=keypad_spelling,
         retention_days=retention_days or settings.retention_days,
         organisation_name=organisation,
         time_zone=time_zone,
@@ -315,6 +333,39 @@ def campaign_create(
             "; ".join(f"--{name.replace('_', '-')}: {p}" for name, p in exc.problems.items())
         ) from exc
     click.echo(f"campaign {slug} created, answering on {answering}; it {postcode} for a postcode")
+
+
+@campaign.command("edit")
+@click.argument("slug")
+@click.option("--read-back/--no-read-back", default=None, help="Read the name back in the call.")
+@click.option(
+    "--keypad-spelling/--no-keypad-spelling",
+    default=None,
+    help="Spelling the surname on the keypad after the read-back.",
+)
+def campaign_edit(slug: str, read_back: bool | None, keypad_spelling: bool | None) -> None:
+    """Change a campaign's call (more settings are on its Details page); audited."""
+    _, db = _existing()
+    with db.session() as s:
+        c = campaigns.by_slug(s, slug)
+        if c is None:
+            raise click.ClickException(f"no campaign {slug}")
+        details = campaigns.CampaignDetails.of(c)
+        details = dataclasses.replace(
+            details,
+            read_back=details.read_back if read_back is None else read_back,
+            keypad_spelling=(
+                details.keypad_spelling if keypad_spelling is None else keypad_spelling
+            ),
+        )
+        try:
+            changed = campaigns.update(s, c, details, actor=f"cli:{getpass.getuser()}")
+        except campaigns.CampaignInvalid as exc:
+            raise click.ClickException(str(exc)) from exc
+    if not changed:
+        click.echo(f"campaign {slug}: nothing changed")
+    for name, value in changed.items():
+        click.echo(f"campaign {slug}: {name.replace('_', '-')} {'on' if value else 'off'}")
 
 
 @campaign.command("list")
@@ -607,6 +658,20 @@ def retention() -> None:
     "--from", "caller", default=None, help="Caller number (default: a random Belgian mobile)."
 )
 @click.option("--postcode", default=None)
+@click.option(
+    "--name",
+    default=None,
+    help="The name the caller said, to answer the read-back (default: the name in --say).",
+)
+@click.option(
+    "--listen",
+    "listener",
+    type=click.Choice(["close", "always", "never", "hangup", "spell-wrong"]),
+    default="close",
+    show_default=True,
+    help="At the read-back: press 1 when it is their name (close), else spell the surname; "
+    "always 1; never 1; hang up; or spell a wrong surname.",
+)
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
 @click.option(
     "--wait",
@@ -622,6 +687,8 @@ def simulate_call_cmd(
     text: str | None,
     caller: str | None,
     postcode: str | None,
+    name: str | None,
+    listener: str,
     base_url: str,
     wait_seconds: float,
 ) -> None:
@@ -642,6 +709,7 @@ def simulate_call_cmd(
             if language not in languages:
                 language = languages[0]
     text = text or DEFAULT_SAYINGS[language]
+    name = name or extract_name(text, language).name
     caller = caller or f"+32470{secrets.randbelow(10**6):06d}"
     wav = synthesize_to_temp(text, language)
     shown = (
@@ -660,9 +728,13 @@ def simulate_call_cmd(
             server=server,
             postcode=postcode,
             wait_for_fetch=wait_seconds,
+            name=name,
+            listener=listener,
         )
     for line in call.transcript:
         click.echo(f"  {line}")
+    if call.read_back_after is not None:
+        click.echo(f"read back {call.read_back_after:.1f} s after the recording ended")
     if postcode and not call.postcode_asked:
         click.echo(
             f"note: this campaign does not ask for a postcode, so --postcode {postcode} was not "

@@ -71,6 +71,7 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
     },
     "name_status": {
         "confirmed": N_("confirmed by a person"),
+        "caller": N_("confirmed by the caller in the call"),
         "machine": N_("machine reading, clear"),
         "to_check": N_("to check"),
         "missing": N_("no name given"),
@@ -92,6 +93,8 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "rejected": N_("rejected"),
         "name_confirmed": N_("name confirmed"),
         "name_corrected": N_("name corrected"),
+        "caller_confirmed": N_("name confirmed by the caller in the call"),
+        "caller_refused": N_("name refused by the caller in the call"),
         "name_missing": N_("no name given"),
         "marked_duplicate": N_("marked duplicate"),
         "undone": N_("undone"),

@@ -8,6 +8,7 @@ the record action, recording status and call status callbacks. No carrier accoun
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import tempfile
 import threading
@@ -24,8 +25,35 @@ from twilio.request_validator import RequestValidator
 
 from ivr.twiml import MENU_KEYS
 from petition.config import Settings
+from petition.names.keypad import letters_to_keys, split_heard
+from petition.names.lexicon import fold
 
 Request = tuple[str, dict[str, str]]  # (webhook URL, form fields)
+
+
+# How a simulated caller answers the read-back: "close" presses 1 when the name read back is
+# theirs (case and accents aside) and otherwise spells the surname; "always" and "never" press
+# 1 or 2 whatever they hear; "hangup" hangs up at the read-back; "spell-wrong" presses 2 and
+# spells a surname that is not theirs.
+LISTENERS = ("close", "always", "never", "hangup", "spell-wrong")
+_LETTERS = re.compile(r"(?<![^\s,:])\w(?:, \w)+(?![^\s,.])")
+
+
+@dataclass
+class Caller:
+    """Who is on the line: the language, the name they said, and how they answer."""
+
+    language: str
+    name: str | None = None
+    listener: str = "close"
+    postcode: str | None = None
+
+    @property
+    def surname(self) -> str:
+        return split_heard(self.name)[1] or ""
+
+    def hears_own_surname(self, spelled: list[str]) -> bool:
+        return [fold(c) for c in spelled] == [fold(c) for c in self.surname if c.isalpha()]
 
 
 @dataclass
@@ -34,6 +62,10 @@ class SimulatedCall:
     recording_sid: str | None = None
     transcript: list[str] = field(default_factory=list)  # what the caller heard / did
     postcode_asked: bool = False  # the service asked for a postcode
+    recorded_at: float | None = None  # time.monotonic() when the recording ended
+    read_back_after: float | None = None  # seconds from then to the read-back (None: none)
+    read_backs: int = 0  # names read back to the caller (as heard, then spellings)
+    hung_up: bool = False
 
 
 class RecordingServer:
@@ -138,11 +170,16 @@ def simulate_call(
     server: RecordingServer,
     postcode: str | None = None,
     wait_for_fetch: float = 60.0,
+    name: str | None = None,
+    listener: str = "close",
 ) -> SimulatedCall:
     """Drive one complete call, its recording served by `server`.
 
-    Waits up to `wait_for_fetch` seconds for the service to fetch the recording (0: not at all).
+    `name` is the name the caller said, and `listener` how they answer the read-back (see
+    LISTENERS). Waits up to `wait_for_fetch` seconds for the service to fetch the recording
+    (0: not at all).
     """
+    who = Caller(language=language, name=name, listener=listener, postcode=postcode)
     carrier = Carrier(settings, base_url)
     call = SimulatedCall(call_sid=new_sid("CA"))
     base = {
@@ -154,12 +191,12 @@ def simulate_call(
         "ApiVersion": "2010-04-01",
     }
     todo: list[Request] = [("/ivr/voice", {**base, "CallStatus": "ringing"})]
-    for _step in range(20):
+    for _step in range(40):
         responses = [carrier.post(url, params) for url, params in todo]
         for resp in responses:
             resp.raise_for_status()
         # The first request's answer is the TwiML the caller hears next.
-        todo = _follow(responses[0].text, call, base, language, postcode, server, settings)
+        todo = _follow(responses[0].text, call, base, who, server, settings)
         if not todo:
             break
     carrier.post(
@@ -176,8 +213,7 @@ def _follow(
     twiml: str,
     call: SimulatedCall,
     base: dict[str, str],
-    language: str,
-    postcode: str | None,
+    who: Caller,
     server: RecordingServer,
     settings: Settings,
 ) -> list[Request]:
@@ -186,12 +222,18 @@ def _follow(
     for verb in root:
         if verb.tag in ("Say", "Play"):
             call.transcript.append(f"{verb.tag}: {(verb.text or '').strip()}")
+        elif verb.tag == "Pause":
+            time.sleep(float(verb.get("length", "1")))
         elif verb.tag == "Gather":
+            heard = " ".join((inner.text or "").strip() for inner in verb)
             for inner in verb:
                 call.transcript.append(f"{inner.tag}: {(inner.text or '').strip()}")
             action = verb.get("action", "")
             call.postcode_asked |= urlparse(action).path.endswith("/postcode")
-            digits = _keys_for(action, language, postcode)
+            digits = _keys_for(action, who, heard, call)
+            if call.hung_up:
+                call.transcript.append("(hangs up)")
+                return []
             call.transcript.append(f"keys: {digits or '(none)'}")
             if digits is None:
                 continue  # let it time out: the next verb (a Redirect) runs
@@ -199,6 +241,7 @@ def _follow(
         elif verb.tag == "Redirect":
             return [((verb.text or "").strip(), {**base, "CallStatus": "in-progress"})]
         elif verb.tag == "Record":
+            call.recorded_at = time.monotonic()
             call.recording_sid = new_sid("RE")
             recording = {
                 **base,
@@ -224,15 +267,38 @@ def _follow(
     return []
 
 
-def _keys_for(action: str, language: str, postcode: str | None) -> str | None:
+def _keys_for(action: str, who: Caller, heard: str, call: SimulatedCall) -> str | None:
+    """The keys the caller presses on a question (None: none, the question times out)."""
     path = urlparse(action).path
     if path.endswith("/language"):
-        return next(key for key, lang in MENU_KEYS.items() if lang == language)
+        return next(key for key, lang in MENU_KEYS.items() if lang == who.language)
     if path.endswith("/postcode"):
-        return postcode
+        return who.postcode
     if path.endswith(("/declaration", "/consent")):
         return "1"
+    if path.endswith(("/read-back/answer", "/spelled/answer")):
+        return _answer_read_back(path, who, heard, call)
+    if path.endswith("/spelled"):
+        keys = letters_to_keys(who.surname)
+        # Keys for letters that are not theirs: the same length, every key moved by one.
+        wrong = "".join(str(int(k) % 8 + 2) for k in keys)
+        return wrong if who.listener == "spell-wrong" else keys
     return None
+
+
+def _answer_read_back(path: str, who: Caller, heard: str, call: SimulatedCall) -> str | None:
+    call.read_backs += 1
+    if call.read_back_after is None and call.recorded_at is not None:
+        call.read_back_after = time.monotonic() - call.recorded_at
+    if who.listener == "hangup":
+        call.hung_up = True
+        return None
+    if who.listener == "always":
+        return "1"
+    if who.listener in ("never", "spell-wrong") and path.endswith("/read-back/answer"):
+        return "2"
+    spelled = _LETTERS.findall(heard)
+    return "1" if spelled and who.hears_own_surname(spelled[-1].split(", ")) else "2"
 
 
 def synthesize_to_temp(text: str, language: str) -> Path:

@@ -12,6 +12,7 @@ from audio.prompt_texts import prompt_text
 from audio.prompts import default_prompt_path
 from ivr.media import uploaded_prompt_path
 from ivr.services import services
+from petition.i18n import N_, Localizer
 from petition.models import Call, Campaign
 
 SAY_LANGUAGE = {"nl": "nl-NL", "fr": "fr-FR", "de": "de-DE", "en": "en-GB"}
@@ -126,3 +127,148 @@ def _gather(
 
 def thanks(campaign: Campaign | None, language: str) -> str:
     return spoken_goodbye("thanks", [language], campaign)
+
+
+# Read-back (petition/names/readback.py): what the caller hears after the beep when the
+# campaign reads names back. The texts are msgids of the catalogs, in the call's language.
+ONE_MOMENT = N_("One moment, please.")
+READ_BACK = N_(
+    "We heard: %(name)s, %(letters)s. Press 1 if that is right, "
+    "2 to spell your last name on the keypad."
+)
+READ_BACK_WITHOUT_SPELLING = N_(
+    "We heard: %(name)s, %(letters)s. Press 1 if that is right, 2 if it is not."
+)
+PRESS_1_OR_2 = N_("Please press 1 or 2.")
+SPELL = N_(
+    "Please spell your last name on the keypad, one key per letter: for D, U, B, O, I, S, "
+    "press 3, 8, 2, 6, 4, 7. Then press the hash key. Press star to start again."
+)
+SPELL_PROBLEMS = {
+    "empty": N_("We did not get any keys. Please spell your last name, then press the hash key."),
+    "no_letters": N_(
+        "The keys 0 and 1 have no letters. Please spell your last name again, "
+        "then press the hash key."
+    ),
+    "too_long": N_(
+        "That was too many keys. Please spell only your last name, then press the hash key."
+    ),
+}
+SPELLED_CANDIDATE = N_("Did you spell %(letters)s? Press 1 for yes, 2 for no.")
+NAME_NOTED = N_("Thank you. Your name is noted.")
+PERSON_WILL_CHECK = N_("Thank you. Someone from the campaign will check how your name is written.")
+# Seconds of silence after which a keypad question counts as unanswered.
+ANSWER_TIMEOUT = 6
+SPELL_TIMEOUT = 8
+# Each question is asked once more after an answer that does not fit, then the call moves on.
+ASKED_AT_MOST = 2
+
+
+def _say(target: VoiceResponse | Gather, message: str, language: str, **values: object) -> None:
+    target.say(Localizer(language).gettext(message, **values), language=SAY_LANGUAGE[language])
+
+
+def spelled_out(letters: Sequence[str]) -> str:
+    """Letters as the carrier's voice reads them one by one: "D, U, B, O, I, S"."""
+    return ", ".join(letters)
+
+
+def one_moment(campaign: Campaign, language: str, recording_sid: str) -> str:
+    """While the live lane decodes the name: a short "one moment", then ask again."""
+    response = VoiceResponse()
+    _say(response, ONE_MOMENT, language)
+    response.redirect(absolute("readback.read_back", r=recording_sid), method="POST")
+    return str(response)
+
+
+def keep_waiting(recording_sid: str) -> str:
+    response = VoiceResponse()
+    response.pause(length=1)
+    response.redirect(absolute("readback.read_back", r=recording_sid), method="POST")
+    return str(response)
+
+
+def read_back(
+    campaign: Campaign,
+    language: str,
+    recording_sid: str,
+    name: str,
+    surname_letters: Sequence[str],
+    *,
+    attempt: int = 1,
+) -> str:
+    """ "We heard: Sophie Dubois, D, U, B, O, I, S. Press 1 ..., 2 ..." as a one-key question."""
+    response = VoiceResponse()
+    gather = Gather(
+        num_digits=1,
+        action=absolute("readback.read_back_answer", r=recording_sid, n=attempt),
+        method="POST",
+        timeout=ANSWER_TIMEOUT,
+    )
+    if attempt > 1:
+        _say(gather, PRESS_1_OR_2, language)
+    text = READ_BACK if campaign.keypad_spelling else READ_BACK_WITHOUT_SPELLING
+    _say(gather, text, language, name=name, letters=spelled_out(surname_letters))
+    response.append(gather)
+    # Silence: the name stays as it was, and the caller is thanked.
+    add_prompt(response, campaign, "thanks", language)
+    response.hangup()
+    return str(response)
+
+
+def spell_surname(
+    campaign: Campaign, language: str, recording_sid: str, *, problem: str | None, attempt: int
+) -> str:
+    """The keypad step: one key per letter, # ends it, * starts again."""
+    response = VoiceResponse()
+    gather = Gather(
+        finish_on_key="#",
+        action=absolute("readback.spelled", r=recording_sid, n=attempt),
+        method="POST",
+        timeout=SPELL_TIMEOUT,
+    )
+    _say(
+        gather,
+        SPELL_PROBLEMS.get(problem, SPELL_PROBLEMS["no_letters"]) if problem else SPELL,
+        language,
+    )
+    response.append(gather)
+    add_prompt(response, campaign, "thanks", language)
+    response.hangup()
+    return str(response)
+
+
+def offer_spelling(
+    campaign: Campaign,
+    language: str,
+    recording_sid: str,
+    candidate_letters: Sequence[str],
+    index: int,
+    *,
+    attempt: int = 1,
+) -> str:
+    """One surname that fits the keys, letter by letter: 1 confirms it, 2 asks for the next."""
+    response = VoiceResponse()
+    gather = Gather(
+        num_digits=1,
+        action=absolute("readback.spelling_answer", r=recording_sid, i=index, n=attempt),
+        method="POST",
+        timeout=ANSWER_TIMEOUT,
+    )
+    if attempt > 1:
+        _say(gather, PRESS_1_OR_2, language)
+    _say(gather, SPELLED_CANDIDATE, language, letters=spelled_out(candidate_letters))
+    response.append(gather)
+    _say(response, PERSON_WILL_CHECK, language)
+    add_prompt(response, campaign, "thanks", language)
+    response.hangup()
+    return str(response)
+
+
+def goodbye_after_read_back(campaign: Campaign, language: str, *, noted: bool) -> str:
+    """The end of the call: "your name is noted" or "someone will check", then the thank-you."""
+    response = VoiceResponse()
+    _say(response, NAME_NOTED if noted else PERSON_WILL_CHECK, language)
+    add_prompt(response, campaign, "thanks", language)
+    response.hangup()
+    return str(response)

@@ -9,6 +9,7 @@ import logging
 import re
 from typing import Any
 
+import redis
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, request, send_file
@@ -24,8 +25,8 @@ from petition.counting.regions import parse_postcode
 from petition.errors import UnknownNumber
 from petition.integrity import guards
 from petition.line import calls, campaigns
-from petition.models import Call, Campaign, utcnow
-from workers.queue import dispatch_after_commit
+from petition.models import Call, Campaign, Recording, RecordingStatus, utcnow
+from workers.queue import dispatch_after_commit, enqueue_live, live_lane_waiting
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
@@ -216,25 +217,69 @@ def _register_recording(s: so.Session) -> tuple[str | None, Call | None]:
     return recording_sid, arrival.call
 
 
-def _dispatch(recording_sid: str | None) -> None:
+def _dispatch(recording_sid: str | None, *, live: str | None = None) -> None:
+    """Queue the recording after the commit; `live` also puts it in the live lane."""
+    svc = services()
     if recording_sid is not None:
-        svc = services()
-        dispatch_after_commit(svc.db, svc.queue, recording_sid)
+        dispatch_after_commit(svc.db, svc.queue, recording_sid, live=live == recording_sid)
+    elif live is not None:  # queued by the other callback already: only the live lane is new
+        try:
+            enqueue_live(svc.queue, live)
+        except redis.RedisError as exc:
+            log.warning("live lane unreachable: %s", exc)
+
+
+# The live lane has room for a read-back while this few recordings wait in it, and fewer than
+# a worker's pack in the backlog: past that the caller would wait too long, and decoding names
+# one by one would slow the backlog (the read-back helps the name, never the count).
+LIVE_LANE_ROOM = 2
+
+
+def _live_lane_has_room() -> bool:
+    q = services().queue
+    try:
+        return live_lane_waiting(q) < LIVE_LANE_ROOM and q.count < services().settings.pack_size
+    except redis.RedisError:
+        return False
 
 
 @bp.post("/recorded")
 @signed_by_carrier
 def recorded() -> Response:
     """The <Record> action: the caller has finished speaking."""
+    live = None
     with services().db.session() as s:
         to_queue, call = _register_recording(s)
         if call is None:
             call, campaign = call_and_campaign(s)
         else:
             campaign = campaign_of(call)
-        body = twiml.thanks(campaign, call.language or campaign.language_list[0])
-    _dispatch(to_queue)
+        language = call.language or campaign.language_list[0]
+        recording_sid = request.form.get("RecordingSid")
+        if (
+            campaign.read_back
+            and recording_sid is not None
+            and pending_recording(s, recording_sid)
+            and _live_lane_has_room()
+        ):
+            live = recording_sid
+            body = twiml.one_moment(campaign, language, recording_sid)
+        else:
+            body = twiml.thanks(campaign, language)
+    _dispatch(to_queue, live=live)
     return xml(body)
+
+
+def pending_recording(s: so.Session, recording_sid: str) -> bool:
+    return (
+        s.scalar(
+            sa.select(sa.func.count()).where(
+                Recording.recording_sid == recording_sid,
+                Recording.status == RecordingStatus.PENDING,
+            )
+        )
+        == 1
+    )
 
 
 @bp.post("/recording-status")

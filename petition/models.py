@@ -55,6 +55,9 @@ class NameStatus(enum.StrEnum):
     MACHINE = "machine"  # the machine's reading, which the name check calls clear
     TO_CHECK = "to_check"  # the machine's reading (possibly empty), waiting for a person
     MISSING = "missing"  # a person decided no name was given; the caller spoke, so it counts
+    # The caller heard the name read back in the call (as heard, or as spelled on the keypad)
+    # and pressed 1: the audit log holds it as the caller's own confirmation.
+    CALLER = "caller"
 
 
 class RecordingStatus(enum.StrEnum):
@@ -94,6 +97,11 @@ class Campaign(Base):
     retention_days: so.Mapped[int] = so.mapped_column(default=90)
     # Every name goes to a person, however clear the machine found it.
     check_every_name: so.Mapped[bool] = so.mapped_column(default=False)
+    # After the beep the name is read back in the call for the caller to confirm (on for new
+    # campaigns; campaigns from before 0009 keep the call they had) ...
+    read_back: so.Mapped[bool] = so.mapped_column(default=True)
+    # ... and a caller who says it is wrong spells the surname on the keypad.
+    keypad_spelling: so.Mapped[bool] = so.mapped_column(default=True)
     # Integrity of the count (see petition/integrity/guards.py): calls from one number within
     # REPEAT_WINDOW beyond this many get a goodbye without a recording (0: no limit) ...
     repeat_call_limit: so.Mapped[int] = so.mapped_column(default=3)
@@ -192,6 +200,9 @@ class Recording(Base):
     # The audio fingerprint's words (petition/integrity/fingerprint.py), made when the
     # recording is stored.
     fingerprint: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    # The keys the caller pressed to spell their name ({"surname": "6237"}): evidence for a
+    # reviewer, kept only as long as the recording (deleted with it).
+    keypad: so.Mapped[dict[str, Any] | None] = so.mapped_column(default=None)
 
     call: so.Mapped[Call] = so.relationship()
 

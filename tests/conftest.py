@@ -31,7 +31,7 @@ from petition.config import Settings, load_settings
 from petition.db import Database
 from petition.models import Base, Campaign, CampaignNumber
 from workers import context
-from workers.queue import recordings_queue
+from workers.queue import live_queue_for, recordings_queue
 
 pytest_plugins = ["tests.conftest_audio"]
 
@@ -156,6 +156,9 @@ def add_campaign(
             title=fields.pop("title", "Better online protection of minors"),
             languages=fields.pop("languages", "nl,fr,de,en"),
             numbers=[CampaignNumber(number=number)],
+            # Tests of other steps end the call at the beep; tests/ivr/test_read_back.py and
+            # the pipeline's read-back tests switch it on.
+            read_back=fields.pop("read_back", False),
             **fields,
         )
         s.add(c)
@@ -207,7 +210,7 @@ def run_worker(settings: Settings, transcriber: Any) -> None:
     conn = redis.Redis.from_url(settings.redis_url or "")
     try:
         q = recordings_queue(settings, ctx.db, conn)
-        SimpleWorker([q], connection=conn).work(burst=True)
+        SimpleWorker([live_queue_for(q), q], connection=conn).work(burst=True)
     finally:
         ctx.db.dispose()
 

@@ -39,6 +39,17 @@ def process_recording(recording_sid: str) -> str:
         return outcome
 
 
+def read_back_recording(recording_sid: str) -> str:
+    """The live lane: the same work on this one recording alone, at once, for a caller who
+    waits on the line for the read-back. No companions (a pack would make them wait), never
+    greedy (the caller is about to hear the reading). Safe to run twice, and beside the
+    recording's own job: whichever claims it first decides it."""
+    with logs.context(recording_sid=recording_sid):
+        outcome = _process(recording_sid, live=True)
+        log.info("recording (live): %s", outcome)
+        return outcome
+
+
 @dataclass
 class _Item:
     """A claimed recording on its way through the job."""
@@ -56,7 +67,7 @@ class RecordingFailed(RuntimeError):
     """The job's own recording could not be fetched or read; RQ retries the job."""
 
 
-def _process(recording_sid: str) -> str:
+def _process(recording_sid: str, *, live: bool = False) -> str:
     ctx = context.current()
     settings, db = ctx.settings, ctx.db
     me = worker_identity()
@@ -75,12 +86,14 @@ def _process(recording_sid: str) -> str:
         s.refresh(rec)
         language = rec.call.language
         # Every recording of the pack is claimed before any work starts on it.
-        batch = [rec] + work.claim_companions(
-            s, rec, me, settings.job_lease_seconds, settings.pack_size - 1
-        )
+        batch = [rec]
+        if not live:
+            batch += work.claim_companions(
+                s, rec, me, settings.job_lease_seconds, settings.pack_size - 1
+            )
         # Behind a surge, the count matters more than the machine's reading of names that
         # go to a person anyway: greedy decoding, a faster pace (audio.transcribe.GREEDY).
-        hurry = work.backlog_reaches(s, settings.catch_up_backlog)
+        hurry = not live and work.backlog_reaches(s, settings.catch_up_backlog)
         items = []
         for r in batch:
             r.attempts += 1

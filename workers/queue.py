@@ -22,6 +22,9 @@ from petition.operations.deployment import deployment_id
 log = logging.getLogger(__name__)
 
 JOB_TIMEOUT = 300  # seconds: fetching and transcribing one short name
+# A live job still waiting after this long is of no use to a caller on the line (the call has
+# moved on to the thank-you by then); it expires, and the recording's own job takes the name.
+LIVE_JOB_TTL = 10
 WAITING_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
@@ -42,6 +45,16 @@ def queue_name(settings: Settings, db: Database) -> str:
 
 def recordings_queue(settings: Settings, db: Database, connection: redis.Redis) -> Queue:
     return Queue(queue_name(settings, db), connection=connection)
+
+
+def live_queue(settings: Settings, db: Database, connection: redis.Redis) -> Queue:
+    """The live lane: recordings whose caller waits on the line for the read-back. Every
+    worker takes its jobs before the backlog's."""
+    return Queue(queue_name(settings, db) + "-live", connection=connection)
+
+
+def live_queue_for(recordings: Queue) -> Queue:
+    return Queue(recordings.name + "-live", connection=recordings.connection)
 
 
 def job_id(queue: Queue, recording_sid: str) -> str:
@@ -68,13 +81,43 @@ def enqueue(queue: Queue, recording_sid: str, *, replace: bool = False) -> bool:
     return True
 
 
-def dispatch_after_commit(db: Database, queue: Queue, recording_sid: str) -> bool:
+def enqueue_live(queue: Queue, recording_sid: str) -> None:
+    """Ask for the recording at once, ahead of the backlog, for a caller waiting on the line.
+
+    The recording's own job is queued as well: whichever a worker takes first claims the
+    recording, and the other finds nothing to do. So the name is decoded once, and a live job
+    that expires or dies loses nothing.
+    """
+    with contextlib.suppress(DuplicateJobError):
+        live_queue_for(queue).enqueue(
+            "workers.jobs.read_back_recording",
+            recording_sid,
+            job_id=job_id(queue, recording_sid) + "-live",
+            unique=True,
+            job_timeout=JOB_TIMEOUT,
+            ttl=LIVE_JOB_TTL,
+            result_ttl=60,
+            failure_ttl=3600,
+        )
+
+
+def live_lane_waiting(queue: Queue) -> int:
+    """How many callers' recordings wait in the live lane now."""
+    return live_queue_for(queue).count
+
+
+def dispatch_after_commit(
+    db: Database, queue: Queue, recording_sid: str, *, live: bool = False
+) -> bool:
     """Called by a webhook after its commit, which marked the recording as queued.
 
+    With `live`, the recording also goes to the live lane (see `enqueue_live`).
     If Redis is down the mark is taken back, so the sweeper queues the recording as soon as it
     can (and if even that fails, the sweeper finds a marked recording without a job later).
     """
     try:
+        if live:
+            enqueue_live(queue, recording_sid)
         enqueue(queue, recording_sid)
     except redis.RedisError as exc:
         log.warning("queue unreachable, %s waits for the sweeper: %s", recording_sid, exc)

@@ -66,7 +66,8 @@ def run_worker(
     _ = ctx.transcriber
     conn = redis.Redis.from_url(redis_url)
     q = queue.recordings_queue(settings, ctx.db, conn)
-    log.info("working queue %s", q.name)
+    live = queue.live_queue_for(q)
+    log.info("working queues %s (first) and %s", live.name, q.name)
     stop = threading.Event()
     working = threading.Event()
     queue.sweep(ctx.db, q)
@@ -80,7 +81,8 @@ def run_worker(
         server = serve_in_background(endpoints, *http)
     working.set()
     try:
-        SimpleWorker([q], connection=conn).work(burst=burst, with_scheduler=True)
+        # RQ takes from the first queue that has a job: the live lane always goes first.
+        SimpleWorker([live, q], connection=conn).work(burst=burst, with_scheduler=True)
     finally:
         working.clear()
         stop.set()

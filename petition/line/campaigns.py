@@ -117,6 +117,9 @@ class CampaignDetails:
     ask_postcode: bool | None = None
     ask_declaration: bool = False
     ask_consent: bool = False
+    # After the beep: the name read back for the caller to confirm, and keypad spelling.
+    read_back: bool = True
+    keypad_spelling: bool = True
     retention_days: int = 90
     organisation_name: str = ""
     organisation_contact: str = ""
@@ -188,6 +191,9 @@ def _check(
         values["ask_postcode"] = details.ask_postcode
     values["ask_declaration"] = details.ask_declaration
     values["ask_consent"] = details.ask_consent
+    values["read_back"] = details.read_back
+    # Spelling is a step of the read-back: without it there is nothing to spell after.
+    values["keypad_spelling"] = details.read_back and details.keypad_spelling
 
     if not 1 <= details.retention_days <= MAX_RETENTION_DAYS:
         problems["retention_days"] = Problem(

@@ -101,14 +101,15 @@ def apply_retention(session: so.Session) -> int:
 
 
 def _delete_audio(rec: Recording) -> int:
-    """Delete a recording's file and its fingerprint; its hash stays as proof of what was
-    there."""
+    """Delete a recording's file, its fingerprint and the keys pressed with it; its hash stays
+    as proof of what was there."""
     if rec.deleted_at is not None:
         return 0
     if rec.storage_path:
         Path(rec.storage_path).unlink(missing_ok=True)
     rec.storage_path = None
     rec.fingerprint = None
+    rec.keypad = None  # the keys the caller pressed go with their voice
     session = so.object_session(rec)
     if session is not None:
         replays.forget(session, [rec.id])

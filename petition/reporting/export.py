@@ -47,6 +47,7 @@ CSV_HEADINGS = {
 }
 NAME_STATUS_WORDS = {
     NameStatus.CONFIRMED.value: N_("confirmed by a person"),
+    NameStatus.CALLER.value: N_("confirmed by the caller in the call"),
     NameStatus.MACHINE.value: N_("machine reading, clear"),
     NameStatus.TO_CHECK.value: N_("to check"),
     NameStatus.MISSING.value: N_("no name given"),

@@ -447,6 +447,14 @@ def _names_line(facts: ReportFacts, loc: Localizer) -> str:
         )
         + "**"
     )
+    if facts.names.get("caller"):
+        line += " " + loc.ngettext(
+            "%(num)s name confirmed by the caller during the call (read back to them, or "
+            "spelled on the keypad).",
+            "%(num)s names confirmed by the callers during their calls (read back to them, or "
+            "spelled on the keypad).",
+            facts.names["caller"],
+        )
     if facts.names["missing"]:
         line += " " + loc.gettext(
             "No name given, as a person found: %(n)s.", n=num(facts.names["missing"])

@@ -25,7 +25,6 @@ from petition.names import sampling
 from petition.reporting.export import counted_rows, write_csv, write_json
 from petition.reporting.report import write_pdf
 from petition.review import queues
-from tests.reporting.test_report import pdf_text
 from tests.ivr.test_staff import (
     PASSWORD,
     add_user,
@@ -36,6 +35,7 @@ from tests.ivr.test_staff import (
     signed_in,
     state_of,
 )
+from tests.reporting.test_report import pdf_text
 
 pytestmark = pytest.mark.usefixtures("campaign")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from flask import Flask
 from ivr.simulator import RecordingServer, SimulatedCall, simulate_call
 from petition.config import Settings
 from petition.db import Database
-from petition.models import ApiToken, Recording, Signature
+from petition.models import ApiToken, Campaign, Recording, Signature
 from petition.operations.users import hash_token
 from tests.conftest import (
     ACCOUNT_SID,
@@ -212,3 +213,68 @@ def test_unreadable_audio_frees_the_recording_for_a_retry(
         assert rec.status == "pending" and rec.claimed_by is None
         assert "transcription failed" in (rec.last_error or "")
     assert signature_for(db, sim.recording_sid).state == "received"
+
+
+def call_while_a_worker_listens(
+    settings: Settings, db: Database, live_url: str, transcriber, wav: Path, **caller: str
+) -> SimulatedCall:  # type: ignore[no-untyped-def]
+    """A caller on the line while a worker works both lanes in this process, as `petition
+    worker` does (RQ's worker wants the main thread; the call runs beside it)."""
+    with db.session() as s:
+        s.scalar(sa.select(Campaign)).read_back = True  # type: ignore[union-attr]
+    done: list[SimulatedCall] = []
+    with RecordingServer(wav, ACCOUNT_SID, AUTH_TOKEN) as server:
+        call = threading.Thread(
+            target=lambda: done.append(
+                simulate_call(
+                    settings,
+                    base_url=live_url,
+                    dialled=CAMPAIGN_NUMBER,
+                    caller="+32470111333",
+                    language="fr",
+                    server=server,
+                    wait_for_fetch=0,
+                    **caller,  # type: ignore[arg-type]
+                )
+            )
+        )
+        call.start()
+        while call.is_alive():
+            run_worker(settings, transcriber)
+            call.join(0.05)
+    run_worker(settings, transcriber)
+    assert done, "the simulated call failed"
+    return done[0]
+
+
+def test_a_caller_hears_their_name_read_back_and_confirms_it_in_the_call(
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
+) -> None:
+    sim = call_while_a_worker_listens(
+        settings, db, live_url, transcriber, speech(SOPHIE, "fr"), name="Sophie Dubois"
+    )
+
+    assert sim.read_backs == 1 and sim.read_back_after is not None
+    assert any("Sophie Dubois, D, U, B, O, I, S." in line for line in sim.transcript)
+    sig = signature_for(db, sim.recording_sid)
+    assert (sig.state, sig.name, sig.name_status) == ("counted", "Sophie Dubois", "caller")
+
+
+def test_a_caller_who_hangs_up_during_the_read_back_still_counts(
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    transcriber,
+    speech,  # type: ignore[no-untyped-def]
+) -> None:
+    sim = call_while_a_worker_listens(
+        settings, db, live_url, transcriber, speech(SOPHIE, "fr"), listener="hangup"
+    )
+
+    assert sim.hung_up
+    sig = signature_for(db, sim.recording_sid)
+    assert sig.state == "counted" and sig.name_status in ("machine", "to_check")

@@ -1,0 +1,189 @@
+"""The read-back in the call: webhooks after the beep, while the caller is still on the line.
+
+The live lane decodes the recording while the caller hears "one moment"; `/ivr/read-back`
+answers at once each time it is asked (the caller waits in one-second pauses), and gives up for
+the thank-you when the name is not ready in time. The decisions are petition.names.readback's;
+the keys a caller pressed are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Blueprint, Response, abort, request
+from werkzeug.exceptions import HTTPException
+
+from ivr import twiml
+from ivr.security import signed_by_carrier
+from ivr.services import services
+from ivr.webhooks import FALLBACK_LANGUAGES, SID, campaign_of, xml
+from petition.models import Campaign, Recording, Signature, SignatureState, utcnow
+from petition.names import keypad, readback
+
+log = logging.getLogger(__name__)
+bp = Blueprint("readback", __name__, url_prefix="/ivr")
+
+
+@bp.errorhandler(Exception)
+def signed_callers_hear_thanks(exc: Exception) -> Any:
+    """The caller has signed by now: whatever failed, they hear the thank-you, not a problem
+    that would make them call again."""
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("read-back failed")
+    return xml(twiml.spoken_goodbye("thanks", FALLBACK_LANGUAGES))
+
+
+# One poll takes a pause of a second and a round trip: the last poll must start before this.
+_POLL_SECONDS = 1.0
+
+
+def _waiting_for(s: so.Session) -> tuple[Recording, Signature, Campaign, str]:
+    """The recording named in the URL, its signature and campaign, and the call's language;
+    400 when the URL or the call does not match."""
+    recording_sid = request.args.get("r", "")
+    if not SID.match(recording_sid):
+        abort(400, "malformed recording")
+    rec = s.scalar(sa.select(Recording).where(Recording.recording_sid == recording_sid))
+    if rec is None or rec.call.call_sid != request.form.get("CallSid"):
+        abort(400, "unknown recording for this call")
+    signature = s.scalar(sa.select(Signature).where(Signature.recording_id == rec.id))
+    if signature is None:
+        abort(400, "no signature for this recording")
+    campaign = campaign_of(rec.call)
+    return rec, signature, campaign, rec.call.language or campaign.language_list[0]
+
+
+def _number(name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 3 else default
+
+
+def _waited(rec: Recording, now: datetime) -> float:
+    return (now - rec.created_at).total_seconds()
+
+
+@bp.post("/read-back")
+@signed_by_carrier
+def read_back() -> Response:
+    """Asked once a second after the beep: the read-back when the name is ready, else a pause,
+    and the thank-you when it cannot be ready in time."""
+    with services().db.session() as s:
+        rec, signature, campaign, language = _waiting_for(s)
+        if signature.state in (SignatureState.RECEIVED, SignatureState.TRANSCRIBED):
+            if _waited(rec, utcnow()) + _POLL_SECONDS <= readback.LONGEST_WAIT_SECONDS:
+                return xml(twiml.keep_waiting(rec.recording_sid))
+            return xml(twiml.thanks(campaign, language))
+        name = readback.name_to_read_back(signature)
+        if name is None:
+            return xml(twiml.thanks(campaign, language))
+        letters = readback.letters(readback.surname_of(name))
+        return xml(twiml.read_back(campaign, language, rec.recording_sid, name, letters))
+
+
+@bp.post("/read-back/answer")
+@signed_by_carrier
+def read_back_answer() -> Response:
+    """1: the name is right as heard. 2: spell the surname (or, without spelling, a person
+    checks it). Another key: the question once more."""
+    digits, attempt = request.form.get("Digits", ""), _number("n", 1)
+    with services().db.session() as s:
+        rec, signature, campaign, language = _waiting_for(s)
+        name = readback.name_to_read_back(signature)
+        if name is None:  # a person decided meanwhile, or a callback for an old call
+            return xml(twiml.thanks(campaign, language))
+        if digits == "1":
+            readback.confirm(s, signature, name, how="as_heard")
+            return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
+        if digits == "2":
+            if campaign.keypad_spelling:
+                return xml(
+                    twiml.spell_surname(
+                        campaign, language, rec.recording_sid, problem=None, attempt=1
+                    )
+                )
+            readback.refuse(s, signature)
+            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+        if attempt < twiml.ASKED_AT_MOST:
+            letters = readback.letters(readback.surname_of(name))
+            return xml(
+                twiml.read_back(
+                    campaign, language, rec.recording_sid, name, letters, attempt=attempt + 1
+                )
+            )
+        return xml(twiml.thanks(campaign, language))
+
+
+@bp.post("/spelled")
+@signed_by_carrier
+def spelled() -> Response:
+    """The surname's keys: the best surname that fits them, read back letter by letter."""
+    attempt = _number("n", 1)
+    with services().db.session() as s:
+        rec, signature, campaign, language = _waiting_for(s)
+        if readback.name_to_read_back(signature) is None:
+            return xml(twiml.thanks(campaign, language))
+        keys = keypad.parse_keys(request.form.get("Digits", ""))
+        if keys.problem is not None:
+            if attempt < twiml.ASKED_AT_MOST:
+                return xml(
+                    twiml.spell_surname(
+                        campaign,
+                        language,
+                        rec.recording_sid,
+                        problem=keys.problem,
+                        attempt=attempt + 1,
+                    )
+                )
+            readback.refuse(s, signature)
+            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+        readback.keep_keys(signature, "surname", keys.keys)
+        found = readback.surname_candidates(signature, keys.keys)
+        if not found:
+            readback.refuse(s, signature)
+            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+        return xml(
+            twiml.offer_spelling(
+                campaign, language, rec.recording_sid, readback.letters(found[0]), 0
+            )
+        )
+
+
+@bp.post("/spelled/answer")
+@signed_by_carrier
+def spelling_answer() -> Response:
+    """1: this spelling is right. 2: the next one, while there is one; else a person checks."""
+    digits, index, attempt = request.form.get("Digits", ""), _number("i", 0), _number("n", 1)
+    with services().db.session() as s:
+        rec, signature, campaign, language = _waiting_for(s)
+        keys = (rec.keypad or {}).get("surname")
+        if readback.name_to_read_back(signature) is None or not keys:
+            return xml(twiml.thanks(campaign, language))
+        found = readback.surname_candidates(signature, keys)
+        if index >= len(found):
+            abort(400, "no such spelling")
+        if digits == "1":
+            name = readback.spelled_name(signature.name, found[index])
+            readback.confirm(s, signature, name, how="spelled")
+            return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
+        if digits == "2":
+            if index + 1 < len(found):
+                letters = readback.letters(found[index + 1])
+                return xml(
+                    twiml.offer_spelling(campaign, language, rec.recording_sid, letters, index + 1)
+                )
+            readback.refuse(s, signature)
+            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+        if attempt < twiml.ASKED_AT_MOST:
+            letters = readback.letters(found[index])
+            return xml(
+                twiml.offer_spelling(
+                    campaign, language, rec.recording_sid, letters, index, attempt=attempt + 1
+                )
+            )
+        readback.refuse(s, signature)
+        return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))

@@ -1,0 +1,118 @@
+"""Read-back: the caller confirms their own name while still on the line.
+
+After the beep the recording is decoded at once; the caller hears "We heard: Sophie Dubois,
+D, U, B, O, I, S" and presses 1 when that is right. A name read back as heard confirms how it
+sounds, not how it is written (Mr Maes hears "Maas" and agrees), so the surname is spelled
+letter by letter. A caller who presses 2 spells the surname on the keypad; the best matching
+surnames are read back in turn, at most MAX_CANDIDATES, and 1 confirms one.
+
+A name the caller confirmed gets the status `caller`, and the audit log records it as the
+caller's own confirmation. Nothing here holds the count back: the signature was counted (or
+held) before the read-back began, and a silence or a hang-up leaves the name as it was.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy.orm as so
+
+from petition import audit
+from petition.models import NameStatus, Signature, SignatureState
+from petition.names import keypad
+from petition.names.reading import normalize_name
+
+# The caller never waits longer than this after the recording ends: past it, the thank-you.
+LONGEST_WAIT_SECONDS = 6.0
+# Spelled surnames offered one after the other before the name goes to a person.
+MAX_CANDIDATES = 3
+# The actor of the caller's own decisions in the audit log.
+CALLER = "caller"
+# Decisions on a name the read-back may still change: a person's decision is final.
+_OPEN_TO_THE_CALLER = (NameStatus.MACHINE, NameStatus.TO_CHECK, NameStatus.CALLER)
+
+
+def name_to_read_back(signature: Signature) -> str | None:
+    """The name the caller should hear, or None when there is nothing to confirm (no name
+    heard, a silent or repeated call, or a name a person already decided on)."""
+    if signature.state not in (SignatureState.COUNTED, SignatureState.NEEDS_REVIEW):
+        return None
+    if not signature.name or signature.name_status not in _OPEN_TO_THE_CALLER:
+        return None
+    return signature.name
+
+
+def letters(word: str | None) -> list[str]:
+    """A word's letters as they are read out: D, U, B, O, I, S (spaces and hyphens skipped,
+    accents kept: the carrier's voice says É)."""
+    return [c.upper() for c in word or "" if c.isalpha()]
+
+
+def surname_of(name: str | None) -> str | None:
+    """The surname part of a full name, as the caller will spell it."""
+    return keypad.split_heard(name)[1]
+
+
+def given_name_of(name: str | None) -> str | None:
+    return keypad.split_heard(name)[0]
+
+
+def spelled_name(heard: str | None, surname: str) -> str:
+    """The name with the surname the caller spelled: the heard given name, then the surname."""
+    given = given_name_of(heard)
+    return f"{given} {surname}" if given else surname
+
+
+def surname_candidates(signature: Signature, keys: str) -> list[str]:
+    """Surnames that fit `keys`, best first: the lexicon's, ranked by how close each sounds to
+    what was heard, else spellings a model of names builds on those keys."""
+    found = keypad.candidates(
+        keys, surname_of(signature.name), kind="surname", language=signature.language
+    )
+    return [c.spelling for c in found[:MAX_CANDIDATES]]
+
+
+def keep_keys(signature: Signature, part: str, keys: str) -> None:
+    """Keep the keys the caller pressed with the recording: evidence for a reviewer, deleted
+    with the recording."""
+    recording = signature.recording
+    recording.keypad = {**(recording.keypad or {}), part: keys}
+
+
+def confirm(session: so.Session, signature: Signature, name: str, *, how: str) -> bool:
+    """The caller pressed 1 on `name` (`how`: "as_heard" or "spelled"). Returns False when
+    nothing changed: a repeated callback, or a name a person has decided on since."""
+    if signature.name_status not in _OPEN_TO_THE_CALLER:
+        return False
+    if signature.name_status == NameStatus.CALLER and signature.name == name:
+        return False
+    before = audit.snapshot(signature)
+    signature.name = name
+    signature.name_key = normalize_name(name)
+    signature.name_status = NameStatus.CALLER
+    audit.record(
+        session,
+        actor=CALLER,
+        action="caller_confirmed",
+        signature=signature,
+        before=before,
+        after=audit.snapshot(signature),
+        note=how,
+    )
+    return True
+
+
+def refuse(session: so.Session, signature: Signature) -> bool:
+    """The caller said the name read back is wrong and did not spell one that fits: a machine
+    reading the name check called clear now waits for a person."""
+    if signature.name_status != NameStatus.MACHINE:
+        return False
+    before = audit.snapshot(signature)
+    signature.name_status = NameStatus.TO_CHECK
+    audit.record(
+        session,
+        actor=CALLER,
+        action="caller_refused",
+        signature=signature,
+        before=before,
+        after=audit.snapshot(signature),
+    )
+    return True
