@@ -34,7 +34,7 @@ from petition.models import (
     SignatureState,
     utcnow,
 )
-from petition.names import lexicon, sampling
+from petition.names import keypad, lexicon, readback, sampling
 from petition.operations import users
 from petition.review import queues
 
@@ -248,6 +248,7 @@ def signature(slug: str, public_id: str) -> str:
             preload=preload if preload and audio_path(preload.recording) else None,
             held_by=held_by,
             suggestions=_suggestions(sig),
+            keys=_keyed(sig),
             reasons=queues.REJECT_REASONS,
             history=history,
             undo_event=undo_event,
@@ -256,11 +257,42 @@ def signature(slug: str, public_id: str) -> str:
 
 
 def _suggestions(sig: Signature) -> list[str]:
-    """Up to three known spellings that sound like the reading, the reading itself left out."""
+    """Up to three known spellings that sound like the reading, the reading itself left out.
+
+    When the caller spelled the surname on the keypad, only surnames that fit those keys."""
     if not sig.name:
         return []
-    options = lexicon.suggest(sig.name, sig.language, limit=SUGGESTIONS + 1)
+    keys = _surname_keys(sig)
+    if keys:
+        found = keypad.candidates(
+            keys, readback.surname_of(sig.name), language=sig.language, limit=SUGGESTIONS + 1
+        )
+        options = [readback.spelled_name(sig.name, c.spelling) for c in found]
+    else:
+        options = lexicon.suggest(sig.name, sig.language, limit=SUGGESTIONS + 1)
     return [option for option in options if option != sig.name][:SUGGESTIONS]
+
+
+def _surname_keys(sig: Signature) -> str | None:
+    keys = (sig.recording.keypad or {}).get("surname") if sig.recording else None
+    return keys if isinstance(keys, str) and keys else None
+
+
+def _keyed(sig: Signature) -> list[tuple[str, str]] | None:
+    """The surname's keys as the caller pressed them, each with its letters: [("6", "MNO"), ...]."""
+    keys = _surname_keys(sig)
+    return [(k, keypad.KEYPAD[k].upper()) for k in keys] if keys else None
+
+
+def _against_the_keys(sig: Signature, name: str | None) -> str:
+    """A warning when a typed name's surname does not fit the keys the caller pressed."""
+    keys = _surname_keys(sig)
+    surname = readback.surname_of(name)
+    if not keys or not surname or keypad.fits(keys, surname):
+        return ""
+    return " " + gettext(
+        "Note: the last name does not fit the keys the caller pressed (%(keys)s).", keys=keys
+    )
 
 
 def audio_path(rec: Recording | None) -> Path | None:
@@ -343,7 +375,8 @@ def accept(slug: str, public_id: str) -> Response:
             return gettext("This number was counted already: rejected as a duplicate.")
         if no_name:
             return gettext("Marked: no name given. The signature counts.")
-        return gettext("Name confirmed.") if was_counted else gettext("Accepted and counted.")
+        done = gettext("Name confirmed.") if was_counted else gettext("Accepted and counted.")
+        return done + _against_the_keys(sig, sig.name)
 
     return _decide(slug, public_id, act)
 
@@ -353,7 +386,7 @@ def accept(slug: str, public_id: str) -> Response:
 def correct_name(slug: str, public_id: str) -> Response:
     def act(s: so.Session, sig: Signature) -> str:
         queues.correct_name(s, sig, user().email, request.form.get("name", ""))
-        return gettext("Name saved.")
+        return gettext("Name saved.") + _against_the_keys(sig, sig.name)
 
     return _decide(slug, public_id, act)
 

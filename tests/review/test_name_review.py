@@ -21,7 +21,7 @@ from ivr.app import create_app
 from petition.config import Settings
 from petition.db import Database
 from petition.models import AuditEvent, Campaign, NameSampleItem, Signature, utcnow
-from petition.names import sampling
+from petition.names import keypad, readback, sampling
 from petition.reporting.export import counted_rows, write_csv, write_json
 from petition.reporting.report import write_pdf
 from petition.review import queues
@@ -464,3 +464,46 @@ def test_the_overview_shows_names_confirmed_waiting_and_the_pace(
     assert "2 names in the last hour · 2 waiting · at this pace, ready in about 1.0 hours" in page
     live = client.get("/staff/c/glenn/live.json").get_json()
     assert (live["names.confirmed"], live["names.to_check"]) == (2, 2)
+
+
+# --- the keys a caller pressed, as evidence for the reviewer ----------------------------------
+
+
+def keyed(db: Database, sig: Signature, keys: str) -> None:
+    with db.session() as s:
+        s.get_one(Signature, sig.id).recording.keypad = {"surname": keys}
+
+
+def test_the_keys_the_caller_pressed_are_shown_and_narrow_the_suggestions(
+    client: FlaskClient, settings: Settings, db: Database
+) -> None:
+    sig = arrive(settings, db, "+32470000301", "Mijn naam is Jan Maas", confidence=UNSURE)
+    keyed(db, sig, "6237")  # M A E S
+    signed_in(client, db, "reviewer")
+
+    page = client.get(f"/staff/c/glenn/s/{sig.public_id}?tab=names").data.decode()
+
+    assert "The caller spelled the last name on the keypad" in page
+    assert re.search(r'<kbd title="MNO">6</kbd>', page)
+    options = re.findall(r'data-suggestion="([^"]+)"', page)
+    assert options and options[0] == "Jan Maes"
+    assert all(keypad.fits("6237", readback.surname_of(o) or "") for o in options)
+
+
+def test_a_typed_name_that_contradicts_the_keys_is_flagged_to_the_reviewer(
+    client: FlaskClient, settings: Settings, db: Database
+) -> None:
+    first = arrive(settings, db, "+32470000302", "Mijn naam is Jan Maas", confidence=UNSURE)
+    second = arrive(settings, db, "+32470000303", "Mijn naam is Els Maas", confidence=UNSURE)
+    keyed(db, first, "6237")
+    keyed(db, second, "6237")
+    signed_in(client, db, "reviewer")
+
+    post_decision(client, db, first, "accept", tab=None, name="Jan Maas")
+    contradicted = client.get(f"/staff/c/glenn/s/{first.public_id}").data.decode()
+    post_decision(client, db, second, "accept", tab=None, name="Els Maes")
+    fitting = client.get(f"/staff/c/glenn/s/{second.public_id}").data.decode()
+
+    assert "does not fit the keys the caller pressed (6237)" in contradicted
+    assert "does not fit the keys" not in fitting
+    assert state_of(db, first.public_id).name_status == "confirmed"  # flagged, not refused
