@@ -60,7 +60,7 @@ from pathlib import Path
 import numpy as np
 
 from audio.synth import SAMPLE_RATE, sox, synthesize
-from petition.names import lexicon
+from petition.names.lexicon import lexicon
 
 SEED = 7
 MANIFEST = "manifest.jsonl"

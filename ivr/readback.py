@@ -102,12 +102,16 @@ def read_back_answer() -> Response:
         if digits == "2":
             if campaign.keypad_spelling:
                 return xml(
-                    twiml.spell_surname(
-                        campaign, language, rec.recording_sid, problem=None, attempt=1
+                    twiml.spell(
+                        campaign,
+                        language,
+                        rec.recording_sid,
+                        readback.SURNAME,
+                        problem=None,
+                        attempt=1,
                     )
                 )
-            readback.refuse(s, signature)
-            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+            return _unsure(s, signature, campaign, language)
         if attempt < twiml.ASKED_AT_MOST:
             letters = readback.letters(readback.surname_of(name))
             return xml(
@@ -118,11 +122,19 @@ def read_back_answer() -> Response:
         return xml(twiml.thanks(campaign, language))
 
 
+def _part() -> str:
+    part = request.args.get("p", readback.SURNAME)
+    if part not in readback.PARTS:
+        abort(400, "malformed part")
+    return part
+
+
 @bp.post("/spelled")
 @signed_by_carrier
 def spelled() -> Response:
-    """The surname's keys: the best surname that fits them, read back letter by letter."""
-    attempt = _number("n", 1)
+    """A part's keys (`p`: surname or given): the best spelling that fits them, read back letter
+    by letter."""
+    attempt, part = _number("n", 1), _part()
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
         if readback.name_to_read_back(signature) is None:
@@ -131,24 +143,23 @@ def spelled() -> Response:
         if keys.problem is not None:
             if attempt < twiml.ASKED_AT_MOST:
                 return xml(
-                    twiml.spell_surname(
+                    twiml.spell(
                         campaign,
                         language,
                         rec.recording_sid,
+                        part,
                         problem=keys.problem,
                         attempt=attempt + 1,
                     )
                 )
-            readback.refuse(s, signature)
-            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
-        readback.keep_keys(signature, "surname", keys.keys)
-        found = readback.surname_candidates(signature, keys.keys)
+            return _unsure(s, signature, campaign, language)
+        readback.keep_keys(signature, part, keys.keys)
+        found = readback.spellings(signature, part, keys.keys)
         if not found:
-            readback.refuse(s, signature)
-            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+            return _unsure(s, signature, campaign, language)
         return xml(
             twiml.offer_spelling(
-                campaign, language, rec.recording_sid, readback.letters(found[0]), 0
+                campaign, language, rec.recording_sid, part, readback.letters(found[0]), 0
             )
         )
 
@@ -158,32 +169,92 @@ def spelled() -> Response:
 def spelling_answer() -> Response:
     """1: this spelling is right. 2: the next one, while there is one; else a person checks."""
     digits, index, attempt = request.form.get("Digits", ""), _number("i", 0), _number("n", 1)
+    part = _part()
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
-        keys = (rec.keypad or {}).get("surname")
+        keys = (rec.keypad or {}).get(part)
         if readback.name_to_read_back(signature) is None or not keys:
             return xml(twiml.thanks(campaign, language))
-        found = readback.surname_candidates(signature, keys)
+        found = readback.spellings(signature, part, keys)
         if index >= len(found):
             abort(400, "no such spelling")
         if digits == "1":
-            name = readback.spelled_name(signature.name, found[index])
-            readback.confirm(s, signature, name, how="spelled")
+            name = readback.with_part(signature.name, part, found[index])
+            readback.confirm(s, signature, name, how=f"spelled_{part}")
+            if part == readback.SURNAME:
+                return _given_name_check(signature, campaign, language, rec.recording_sid)
             return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
         if digits == "2":
             if index + 1 < len(found):
                 letters = readback.letters(found[index + 1])
                 return xml(
-                    twiml.offer_spelling(campaign, language, rec.recording_sid, letters, index + 1)
+                    twiml.offer_spelling(
+                        campaign, language, rec.recording_sid, part, letters, index + 1
+                    )
                 )
-            readback.refuse(s, signature)
-            return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+            return _unsure(s, signature, campaign, language)
         if attempt < twiml.ASKED_AT_MOST:
             letters = readback.letters(found[index])
             return xml(
                 twiml.offer_spelling(
-                    campaign, language, rec.recording_sid, letters, index, attempt=attempt + 1
+                    campaign,
+                    language,
+                    rec.recording_sid,
+                    part,
+                    letters,
+                    index,
+                    attempt=attempt + 1,
                 )
             )
-        readback.refuse(s, signature)
-        return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))
+        return _unsure(s, signature, campaign, language)
+
+
+def _given_name_check(
+    signature: Signature, campaign: Campaign, language: str, recording_sid: str
+) -> Response:
+    """After the surname: the first name as heard, spelled, for the caller to confirm too (the
+    caller said the name was wrong, and it may have been both parts)."""
+    given = readback.given_name_of(signature.name)
+    if not given:
+        return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
+    return xml(
+        twiml.given_name_check(campaign, language, recording_sid, given, readback.letters(given))
+    )
+
+
+@bp.post("/given/answer")
+@signed_by_carrier
+def given_name_answer() -> Response:
+    """1: the first name is right too. 2: spell it. Another key: the question once more."""
+    digits, attempt = request.form.get("Digits", ""), _number("n", 1)
+    with services().db.session() as s:
+        rec, signature, campaign, language = _waiting_for(s)
+        given = readback.given_name_of(signature.name)
+        if readback.name_to_read_back(signature) is None or not given:
+            return xml(twiml.thanks(campaign, language))
+        if digits == "1":
+            return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
+        if digits == "2":
+            return xml(
+                twiml.spell(
+                    campaign, language, rec.recording_sid, readback.GIVEN, problem=None, attempt=1
+                )
+            )
+        if attempt < twiml.ASKED_AT_MOST:
+            return xml(
+                twiml.given_name_check(
+                    campaign,
+                    language,
+                    rec.recording_sid,
+                    given,
+                    readback.letters(given),
+                    attempt=attempt + 1,
+                )
+            )
+        return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
+
+
+def _unsure(s: so.Session, signature: Signature, campaign: Campaign, language: str) -> Response:
+    """The caller said the name is wrong and no spelling settled it: a person checks it."""
+    readback.refuse(s, signature)
+    return xml(twiml.goodbye_after_read_back(campaign, language, noted=False))

@@ -140,9 +140,18 @@ READ_BACK_WITHOUT_SPELLING = N_(
     "We heard: %(name)s, %(letters)s. Press 1 if that is right, 2 if it is not."
 )
 PRESS_1_OR_2 = N_("Please press 1 or 2.")
-SPELL = N_(
-    "Please spell your last name on the keypad, one key per letter: for D, U, B, O, I, S, "
-    "press 3, 8, 2, 6, 4, 7. Then press the hash key. Press star to start again."
+SPELL = {
+    "surname": N_(
+        "Please spell your last name on the keypad, one key per letter: for D, U, B, O, I, S, "
+        "press 3, 8, 2, 6, 4, 7. Then press the hash key. Press star to start again."
+    ),
+    "given": N_(
+        "Please spell your first name on the keypad, one key per letter, then press the hash "
+        "key. Press star to start again."
+    ),
+}
+GIVEN_NAME_CHECK = N_(
+    "And your first name: %(name)s, %(letters)s. Press 1 if that is right, 2 to spell it."
 )
 SPELL_PROBLEMS = {
     "empty": N_("We did not get any keys. Please spell your last name, then press the hash key."),
@@ -216,20 +225,26 @@ def read_back(
     return str(response)
 
 
-def spell_surname(
-    campaign: Campaign, language: str, recording_sid: str, *, problem: str | None, attempt: int
+def spell(
+    campaign: Campaign,
+    language: str,
+    recording_sid: str,
+    part: str,
+    *,
+    problem: str | None,
+    attempt: int,
 ) -> str:
-    """The keypad step: one key per letter, # ends it, * starts again."""
+    """The keypad step for a part of the name: one key per letter, # ends it, * starts again."""
     response = VoiceResponse()
     gather = Gather(
         finish_on_key="#",
-        action=absolute("readback.spelled", r=recording_sid, n=attempt),
+        action=absolute("readback.spelled", r=recording_sid, p=part, n=attempt),
         method="POST",
         timeout=SPELL_TIMEOUT,
     )
     _say(
         gather,
-        SPELL_PROBLEMS.get(problem, SPELL_PROBLEMS["no_letters"]) if problem else SPELL,
+        SPELL_PROBLEMS.get(problem, SPELL_PROBLEMS["no_letters"]) if problem else SPELL[part],
         language,
     )
     response.append(gather)
@@ -242,16 +257,17 @@ def offer_spelling(
     campaign: Campaign,
     language: str,
     recording_sid: str,
+    part: str,
     candidate_letters: Sequence[str],
     index: int,
     *,
     attempt: int = 1,
 ) -> str:
-    """One surname that fits the keys, letter by letter: 1 confirms it, 2 asks for the next."""
+    """One spelling that fits the keys, letter by letter: 1 confirms it, 2 asks for the next."""
     response = VoiceResponse()
     gather = Gather(
         num_digits=1,
-        action=absolute("readback.spelling_answer", r=recording_sid, i=index, n=attempt),
+        action=absolute("readback.spelling_answer", r=recording_sid, p=part, i=index, n=attempt),
         method="POST",
         timeout=ANSWER_TIMEOUT,
     )
@@ -260,6 +276,33 @@ def offer_spelling(
     _say(gather, SPELLED_CANDIDATE, language, letters=spelled_out(candidate_letters))
     response.append(gather)
     _say(response, PERSON_WILL_CHECK, language)
+    add_prompt(response, campaign, "thanks", language)
+    response.hangup()
+    return str(response)
+
+
+def given_name_check(
+    campaign: Campaign,
+    language: str,
+    recording_sid: str,
+    given: str,
+    given_letters: Sequence[str],
+    *,
+    attempt: int = 1,
+) -> str:
+    """After a spelled surname: the first name as heard, for the caller to confirm or spell."""
+    response = VoiceResponse()
+    gather = Gather(
+        num_digits=1,
+        action=absolute("readback.given_name_answer", r=recording_sid, n=attempt),
+        method="POST",
+        timeout=ANSWER_TIMEOUT,
+    )
+    if attempt > 1:
+        _say(gather, PRESS_1_OR_2, language)
+    _say(gather, GIVEN_NAME_CHECK, language, name=given, letters=spelled_out(given_letters))
+    response.append(gather)
+    _say(response, NAME_NOTED, language)
     add_prompt(response, campaign, "thanks", language)
     response.hangup()
     return str(response)

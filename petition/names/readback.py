@@ -26,6 +26,9 @@ LONGEST_WAIT_SECONDS = 6.0
 MAX_CANDIDATES = 3
 # The actor of the caller's own decisions in the audit log.
 CALLER = "caller"
+# The parts of a name a caller may spell, as the lexicon calls its lists.
+SURNAME, GIVEN = "surname", "given"
+PARTS = (SURNAME, GIVEN)
 # Decisions on a name the read-back may still change: a person's decision is final.
 _OPEN_TO_THE_CALLER = (NameStatus.MACHINE, NameStatus.TO_CHECK, NameStatus.CALLER)
 
@@ -57,15 +60,27 @@ def given_name_of(name: str | None) -> str | None:
 
 def spelled_name(heard: str | None, surname: str) -> str:
     """The name with the surname the caller spelled: the heard given name, then the surname."""
-    given = given_name_of(heard)
-    return f"{given} {surname}" if given else surname
+    return with_part(heard, SURNAME, surname)
 
 
-def surname_candidates(signature: Signature, keys: str) -> list[str]:
-    """Surnames that fit `keys`, best first: the lexicon's, ranked by how close each sounds to
-    what was heard, else spellings a model of names builds on those keys."""
+def with_part(name: str | None, part: str, spelling: str) -> str:
+    """`name` with its surname or its given name (`part`) replaced by what the caller spelled."""
+    given, surname = keypad.split_heard(name)
+    if part == SURNAME:
+        surname = spelling
+    else:
+        given = spelling
+    return " ".join(p for p in (given, surname) if p)
+
+
+def spellings(signature: Signature, part: str, keys: str) -> list[str]:
+    """Spellings of a part of the name that fit `keys`, best first, at most MAX_CANDIDATES: the
+    lexicon's names, ranked by how close each sounds to what was heard, then spellings a
+    model of names builds on those keys."""
+    given, surname = keypad.split_heard(signature.name)
+    heard = surname if part == SURNAME else given
     found = keypad.candidates(
-        keys, surname_of(signature.name), kind="surname", language=signature.language
+        keys, heard, kind="surname" if part == SURNAME else "given", language=signature.language
     )
     return [c.spelling for c in found[:MAX_CANDIDATES]]
 
@@ -101,9 +116,10 @@ def confirm(session: so.Session, signature: Signature, name: str, *, how: str) -
 
 
 def refuse(session: so.Session, signature: Signature) -> bool:
-    """The caller said the name read back is wrong and did not spell one that fits: a machine
-    reading the name check called clear now waits for a person."""
-    if signature.name_status != NameStatus.MACHINE:
+    """The caller said the name read back is wrong and did not spell one that fits: the name
+    waits for a person (a machine reading the name check called clear, or a name whose
+    surname the caller confirmed but not the given name)."""
+    if signature.name_status not in (NameStatus.MACHINE, NameStatus.CALLER):
         return False
     before = audit.snapshot(signature)
     signature.name_status = NameStatus.TO_CHECK

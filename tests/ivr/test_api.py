@@ -49,7 +49,13 @@ def test_stats_count_each_state_region_and_language(
     )
     assert stats["calls"] == 4
     # Over counted signatures: how far each name can be trusted.
-    assert stats["names"] == {"confirmed": 0, "machine": 1, "to_check": 0, "missing": 0}
+    assert stats["names"] == {
+        "confirmed": 0,
+        "caller": 0,
+        "machine": 1,
+        "to_check": 0,
+        "missing": 0,
+    }
     assert stats["by_region"]["unknown"] == 1
     assert sum(stats["by_language"].values()) == 1
     assert stats["threshold"]["key"] == "be-chamber"

@@ -213,6 +213,10 @@ def test_the_keys_of_maes_read_back_maes_and_1_confirms_it(
     offered = follow(carrier, gather.get("action", ""), "CA1", Digits="6237")
     text, answer = question(offered)
     assert "M, A, E, S" in text
+    given = follow(carrier, answer.get("action", ""), "CA1", Digits="1")
+    # The name was wrong, perhaps both parts: the first name is checked too.
+    text, answer = question(given)
+    assert "Thomas, T, H, O, M, A, S." in text
     follow(carrier, answer.get("action", ""), "CA1", Digits="1")
 
     with reading_back.session() as s:
@@ -224,7 +228,7 @@ def test_the_keys_of_maes_read_back_maes_and_1_confirms_it(
         assert (event.before["name"], event.after["name"], event.note) == (  # type: ignore[index]
             "Thomas Maas",
             "Thomas Maes",
-            "spelled",
+            "spelled_surname",
         )
 
 
@@ -328,3 +332,24 @@ def test_a_name_the_caller_confirmed_says_so_in_stats_csv_and_json(
         "/api/campaigns/glenn/stats", headers={"Authorization": f"Bearer {api_token}"}
     ).get_json()
     assert stats["names"]["caller"] == 1 and stats["names"]["machine"] == 0
+
+
+def test_a_caller_spells_the_first_name_too_when_it_was_heard_wrong(
+    carrier: Carrier, reading_back: Database
+) -> None:
+    _, gather = question(spell(carrier, reading_back, "Je m'appelle Jon Maas"))
+    _, answer = question(follow(carrier, gather.get("action", ""), "CA1", Digits="6237"))
+    _, given = question(follow(carrier, answer.get("action", ""), "CA1", Digits="1"))
+
+    asked = follow(carrier, given.get("action", ""), "CA1", Digits="2")
+    text, keys = question(asked)
+    assert "prénom" in text and keys.get("finishOnKey") == "#"
+    offered = follow(carrier, keys.get("action", ""), "CA1", Digits="526")  # J A N
+    text, answer = question(offered)
+    assert "J, A, N" in text
+    follow(carrier, answer.get("action", ""), "CA1", Digits="1")
+
+    with reading_back.session() as s:
+        sig = signature(s, "RE1")
+        assert (sig.name, sig.name_status) == ("Jan Maes", "caller")
+        assert sig.recording.keypad == {"surname": "6237", "given": "526"}
