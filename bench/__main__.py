@@ -13,6 +13,7 @@ from bench import (
     loops,
     namecheck,
     packing,
+    readback,
     review_queue,
     surge,
     transcription,
@@ -37,6 +38,7 @@ def main() -> None:
             "floor",
             "surge",
             "fingerprints",
+            "readback",
         ],
         default=None,
     )
@@ -54,6 +56,9 @@ def main() -> None:
         "--surge-seconds", type=float, default=300.0, help="surge: over how many seconds"
     )
     parser.add_argument("--workers", type=int, default=1, help="surge: petition worker processes")
+    parser.add_argument(
+        "--readback-calls", type=int, default=40, help="readback: live calls for the wait"
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -76,6 +81,8 @@ def main() -> None:
         loops.run()
     if args.only in (None, "floor"):
         webhook_floor.run()
+    if args.only in (None, "readback"):
+        readback.run(calls=args.readback_calls)
     if args.only in (None, "surge"):
         surge.run(calls=args.surge_calls, seconds=args.surge_seconds, workers=args.workers)
     if args.only in (None, "fingerprints"):

@@ -217,9 +217,11 @@ class _Carrier:
         self.callers = random.Random(2000)
         self.latencies: list[float] = []
         self.failures: list[str] = []
+        self.read_backs: list[float | None] = []  # per call offered one: the wait, or None
         self.local = threading.local()
 
-    def post(self, path: str, params: dict[str, str]) -> None:
+    def post(self, path: str, params: dict[str, str]) -> str:
+        """Post one signed webhook; its answer's body ("" when it failed)."""
         http = getattr(self.local, "http", None) or requests.Session()
         self.local.http = http
         signature = self.validator.compute_signature(self.base + path, params)
@@ -233,9 +235,29 @@ class _Carrier:
             )
             if resp.status_code not in (200, 204):
                 self.failures.append(f"{path}: HTTP {resp.status_code}")
+            body = resp.text
         except requests.RequestException as exc:
             self.failures.append(f"{path}: {exc}")
+            body = ""
         self.latencies.append(time.perf_counter() - started)
+        return body
+
+    def read_back(self, answer: str, params: dict[str, str], recorded: float) -> None:
+        """Follow the read-back as a caller's line does: one-second pauses until the question,
+        then 1; the wait from the recording's end is kept (None: the caller got the thank-you).
+        """
+        while "<Redirect" in answer:
+            path = answer.split("<Redirect", 1)[1].split(">", 1)[1].split("<", 1)[0]
+            path = path.replace("&amp;", "&").removeprefix(self.base)
+            if "<Pause" in answer:
+                time.sleep(1.0)
+            answer = self.post(path, params)
+        if "<Gather" not in answer:
+            self.read_backs.append(None)
+            return
+        self.read_backs.append(time.monotonic() - recorded)
+        action = answer.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        self.post(action.removeprefix(self.base), {**params, "Digits": "1"})
 
     def call(self, i: int, clip: tuple[str, Path], at: float) -> None:
         language, wav = clip
@@ -257,10 +279,16 @@ class _Carrier:
             ("/ivr/recording-status", {**rec, "RecordingStatus": "completed"}),
             ("/ivr/status", {**common, "CallStatus": "completed", "CallDuration": "16"}),
         )
+        answer = ""
         for offset, (path, params) in zip(STEPS, bodies, strict=True):
             if self.stopping.wait(max(0.0, at + offset - time.monotonic())):
                 return
-            self.post(path, params)
+            reply = self.post(path, params)
+            if path == "/ivr/recorded":
+                answer = reply
+            elif path == "/ivr/recording-status" and "<Redirect" in answer:
+                # The caller is on the line: the read-back, before the call ends.
+                self.read_back(answer, {**common, "CallStatus": "in-progress"}, at + STEPS[2])
 
 
 def _pack_sizes(tmp: Path) -> list[tuple[int, bool]]:
@@ -353,6 +381,18 @@ def _report(
             f"  decoded greedily while catching up (CATCH_UP_BACKLOG, names to a person): "
             f"{sum(hurried)} recordings in {len(hurried)} packs"
         )
+    offered = carrier.read_backs
+    waits = [w for w in offered if w is not None]
+    print(
+        f"  read-back: {len(offered)} callers heard 'one moment', {len(waits)} got their name "
+        "read back"
+        + (
+            f" (wait from the recording's end p50 {percentile(waits, 50):.1f} s, p95 "
+            f"{percentile(waits, 95):.1f} s, max {max(waits):.1f} s)"
+            if waits
+            else ""
+        )
+    )
     for failure in carrier.failures[:5]:
         print(f"  {failure}")
 

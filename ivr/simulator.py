@@ -14,11 +14,11 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qs, urljoin, urlparse
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 from ivr.twiml import MENU_KEYS
 from petition.config import Settings
 from petition.names.keypad import letters_to_keys, split_heard
-from petition.names.lexicon import fold
+from petition.names.lexicon import fold, phonetic_key
 
 Request = tuple[str, dict[str, str]]  # (webhook URL, form fields)
 
@@ -36,24 +36,71 @@ Request = tuple[str, dict[str, str]]  # (webhook URL, form fields)
 # 1 or 2 whatever they hear; "hangup" hangs up at the read-back; "spell-wrong" presses 2 and
 # spells a surname that is not theirs.
 LISTENERS = ("close", "always", "never", "hangup", "spell-wrong")
-_LETTERS = re.compile(r"(?<![^\s,:])\w(?:, \w)+(?![^\s,.])")
+_LETTERS = re.compile(r"(?<![\w'’])\w(?:, \w)+(?!\w)")
 
 
 @dataclass
 class Caller:
-    """Who is on the line: the language, the name they said, and how they answer."""
+    """Who is on the line: the language, the name they said, and how they answer.
+
+    A "close" listener knows how their name is written and hears the read-back as a person
+    does: the surname letter by letter, the given name by its sound (Jan and Jann sound the
+    same; Jan and John do not).
+    """
 
     language: str
     name: str | None = None
     listener: str = "close"
     postcode: str | None = None
 
-    @property
-    def surname(self) -> str:
-        return split_heard(self.name)[1] or ""
+    def part(self, part: str) -> str:
+        given, surname = split_heard(self.name)
+        return (surname if part == "surname" else given) or ""
 
-    def hears_own_surname(self, spelled: list[str]) -> bool:
-        return [fold(c) for c in spelled] == [fold(c) for c in self.surname if c.isalpha()]
+    def is_theirs(self, part: str, spelled: Sequence[str]) -> bool:
+        """The letters read back are those of their surname or given name."""
+        return _letters(spelled) == _letters(self.part(part))
+
+    def answers_read_back(self, heard_name: str, spelled_surname: Sequence[str]) -> str | None:
+        """1 or 2 at "We heard: Jan Maas, M, A, A, S"; None: hangs up."""
+        if self.listener == "hangup":
+            return None
+        if self.listener == "always":
+            return "1"
+        if self.listener in ("never", "spell-wrong"):
+            return "2"
+        given = split_heard(heard_name)[0] or ""
+        sounds_right = phonetic_key(given) == phonetic_key(self.part("given"))
+        return "1" if sounds_right and self.is_theirs("surname", spelled_surname) else "2"
+
+    def answers_spelling(self, part: str, spelled: Sequence[str]) -> str:
+        """1 or 2 at a spelling read back letter by letter."""
+        if self.listener == "always":
+            return "1"
+        return "1" if self.is_theirs(part, spelled) else "2"
+
+    def keys(self, part: str) -> str:
+        keys = letters_to_keys(self.part(part))
+        if self.listener == "spell-wrong":
+            # Keys for letters that are not theirs: the same length, every key moved by one.
+            return "".join(str(int(k) % 8 + 2) for k in keys)
+        return keys
+
+
+def _letters(letters: Sequence[str] | str) -> str:
+    return "".join(fold(c) for c in letters if c.isalpha())
+
+
+def read_back_heard(text: str) -> tuple[str, list[str]] | None:
+    """What a read-back said: the name, and the letters spelled after it ("We heard: Jan Maas,
+    M, A, A, S. Press 1 ..." gives ("Jan Maas", ["M", "A", "A", "S"]))."""
+    found = list(_LETTERS.finditer(text))
+    if not found:
+        return None
+    last = found[-1]
+    before = text[: last.start()].rstrip(" ,")
+    name = before.rsplit(":", 1)[-1].strip()
+    return name, last.group(0).split(", ")
 
 
 @dataclass
@@ -269,36 +316,31 @@ def _follow(
 
 def _keys_for(action: str, who: Caller, heard: str, call: SimulatedCall) -> str | None:
     """The keys the caller presses on a question (None: none, the question times out)."""
-    path = urlparse(action).path
+    url = urlparse(action)
+    path, part = url.path, parse_qs(url.query).get("p", ["surname"])[0]
     if path.endswith("/language"):
         return next(key for key, lang in MENU_KEYS.items() if lang == who.language)
     if path.endswith("/postcode"):
         return who.postcode
     if path.endswith(("/declaration", "/consent")):
         return "1"
-    if path.endswith(("/read-back/answer", "/spelled/answer")):
-        return _answer_read_back(path, who, heard, call)
     if path.endswith("/spelled"):
-        keys = letters_to_keys(who.surname)
-        # Keys for letters that are not theirs: the same length, every key moved by one.
-        wrong = "".join(str(int(k) % 8 + 2) for k in keys)
-        return wrong if who.listener == "spell-wrong" else keys
-    return None
-
-
-def _answer_read_back(path: str, who: Caller, heard: str, call: SimulatedCall) -> str | None:
-    call.read_backs += 1
-    if call.read_back_after is None and call.recorded_at is not None:
-        call.read_back_after = time.monotonic() - call.recorded_at
-    if who.listener == "hangup":
-        call.hung_up = True
+        return who.keys(part)
+    said = read_back_heard(heard)
+    if said is None:
         return None
-    if who.listener == "always":
-        return "1"
-    if who.listener in ("never", "spell-wrong") and path.endswith("/read-back/answer"):
-        return "2"
-    spelled = _LETTERS.findall(heard)
-    return "1" if spelled and who.hears_own_surname(spelled[-1].split(", ")) else "2"
+    call.read_backs += 1
+    if path.endswith("/read-back/answer"):
+        if call.read_back_after is None and call.recorded_at is not None:
+            call.read_back_after = time.monotonic() - call.recorded_at
+        digits = who.answers_read_back(*said)
+        call.hung_up = digits is None
+        return digits
+    if path.endswith("/spelled/answer"):
+        return who.answers_spelling(part, said[1])
+    if path.endswith("/given/answer"):
+        return who.answers_spelling("given", said[1])
+    return None
 
 
 def synthesize_to_temp(text: str, language: str) -> Path:

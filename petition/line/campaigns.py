@@ -192,8 +192,7 @@ def _check(
     values["ask_declaration"] = details.ask_declaration
     values["ask_consent"] = details.ask_consent
     values["read_back"] = details.read_back
-    # Spelling is a step of the read-back: without it there is nothing to spell after.
-    values["keypad_spelling"] = details.read_back and details.keypad_spelling
+    values["keypad_spelling"] = details.keypad_spelling  # a step of the read-back, if on
 
     if not 1 <= details.retention_days <= MAX_RETENTION_DAYS:
         problems["retention_days"] = Problem(

@@ -74,13 +74,30 @@ def with_part(name: str | None, part: str, spelling: str) -> str:
 
 
 def spellings(signature: Signature, part: str, keys: str) -> list[str]:
-    """Spellings of a part of the name that fit `keys`, best first, at most MAX_CANDIDATES: the
+    """Spellings of a part of the signature's name that fit `keys` (see `spellings_of`)."""
+    return spellings_of(signature.name, signature.language, part, keys)
+
+
+def spellings_of(
+    name: str | None,
+    language: str | None,
+    part: str,
+    keys: str,
+    *,
+    held_out: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Spellings of a part of `name` that fit `keys`, best first, at most MAX_CANDIDATES: the
     lexicon's names, ranked by how close each sounds to what was heard, then spellings a
-    model of names builds on those keys."""
-    given, surname = keypad.split_heard(signature.name)
+    model of names builds on those keys. `held_out`: names the lexicon is to treat as unknown
+    (an evaluation of names outside it)."""
+    given, surname = keypad.split_heard(name)
     heard = surname if part == SURNAME else given
     found = keypad.candidates(
-        keys, heard, kind="surname" if part == SURNAME else "given", language=signature.language
+        keys,
+        heard,
+        kind="surname" if part == SURNAME else "given",
+        language=language,
+        held_out=held_out,
     )
     return [c.spelling for c in found[:MAX_CANDIDATES]]
 

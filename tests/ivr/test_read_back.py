@@ -14,6 +14,8 @@ import redis
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from ivr import twiml as call_texts
+from ivr.simulator import Caller, read_back_heard
 from petition.config import Settings
 from petition.counting.rules import Heard, decide
 from petition.db import Database
@@ -353,3 +355,19 @@ def test_a_caller_spells_the_first_name_too_when_it_was_heard_wrong(
         sig = signature(s, "RE1")
         assert (sig.name, sig.name_status) == ("Jan Maes", "caller")
         assert sig.recording.keypad == {"surname": "6237", "given": "526"}
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_the_simulated_caller_hears_the_name_and_the_letters_in_each_language(
+    language: str,
+) -> None:
+    loc = Localizer(language)
+    said = loc.gettext(call_texts.READ_BACK, name="Jan Maas", letters="M, A, A, S")
+    offered = loc.gettext(call_texts.SPELLED_CANDIDATE, letters="M, A, E, S")
+    maes = Caller(language=language, name="Jan Maes")
+
+    assert read_back_heard(said) == ("Jan Maas", ["M", "A", "A", "S"])
+    assert maes.answers_read_back(*read_back_heard(said)) == "2"  # type: ignore[misc]
+    assert maes.keys("surname") == "6237"
+    assert maes.answers_spelling("surname", read_back_heard(offered)[1]) == "1"  # type: ignore[index]
+    assert Caller(language, "Jan Maes", "spell-wrong").keys("surname") != "6237"

@@ -685,6 +685,7 @@ def details_form(**changes: object) -> dict[str, object]:
         "lang.nl": "1", "lang.fr": "1", "lang.de": "1", "lang.en": "1",
         "order.nl": "1", "order.fr": "2", "order.de": "3", "order.en": "4",
         "rule_key": "be-chamber",
+        "keypad_spelling": "1",  # the test campaign reads no name back (conftest)
         "retention_days": "90",
         "time_zone": "Europe/Brussels",
         "organisation_name": "",
