@@ -95,37 +95,46 @@ def without_read_back(o: Outcome) -> Ending:
 def through_read_back(o: Outcome, held_out: frozenset[str]) -> Ending:
     """The call's read-back, step by step as ivr/readback.py takes it, with a listening caller."""
     before = without_read_back(o)
-    said = o.call.name.full if o.call.name else None
-    if before.name is None:  # nothing to read back: a person listens
-        return before
-    caller = Caller(language=o.call.language, name=said)
+    truth = o.call.name
+    said = truth.full if truth else None
+    caller = Caller(
+        language=o.call.language,
+        name=said,
+        given=truth.given if truth else None,
+        surname=truth.surname if truth else None,
+    )
     loc = Localizer(o.call.language)
     end = Ending(before.status, before.name, before.right)
-    surname_letters = readback.letters(readback.surname_of(before.name))
-    end.heard.append(
-        loc.gettext(twiml.READ_BACK, name=before.name, letters=twiml.spelled_out(surname_letters))
-    )
-    end.answers += 1
-    if caller.answers_read_back(before.name, surname_letters) == "1":
-        return _confirmed(end, before.name, said)
     name = before.name
+    if name is not None:
+        surname_letters = readback.letters(readback.surname_of(name))
+        end.heard.append(
+            loc.gettext(twiml.READ_BACK, name=name, letters=twiml.spelled_out(surname_letters))
+        )
+        end.answers += 1
+        if caller.answers_read_back(name, surname_letters) == "1":
+            end.status, end.right = "caller", same_letters(name, said)
+            return end
+    else:  # the caller spoke, but no name came out of it: the letters at once
+        end.heard.append(loc.gettext(twiml.SPELL_UNHEARD))
     for part in readback.PARTS:
         if part == readback.GIVEN:
             given = readback.given_name_of(name)
-            if not given:
-                break
-            end.heard.append(
-                loc.gettext(
-                    twiml.GIVEN_NAME_CHECK,
-                    name=given,
-                    letters=twiml.spelled_out(readback.letters(given)),
+            if given:
+                end.heard.append(
+                    loc.gettext(
+                        twiml.GIVEN_NAME_CHECK,
+                        name=given,
+                        letters=twiml.spelled_out(readback.letters(given)),
+                    )
                 )
-            )
-            end.answers += 1
-            if caller.answers_spelling(part, readback.letters(given)) == "1":
-                break
+                end.answers += 1
+                if caller.answers_spelling(part, readback.letters(given)) == "1":
+                    break
+            end.heard.append(loc.gettext(twiml.SPELL[part]))
+        elif name is not None:
+            end.heard.append(loc.gettext(twiml.SPELL[part]))
         keys = caller.keys(part)
-        end.heard.append(loc.gettext(twiml.SPELL[part]))
         end.keys[part], end.typed = keys, end.typed + len(keys) + 1
         found = readback.spellings_of(name, o.call.language, part, keys, held_out=held_out)
         for spelling in found:
@@ -140,16 +149,10 @@ def through_read_back(o: Outcome, held_out: frozenset[str]) -> Ending:
                 name = readback.with_part(name, part, spelling)
                 end.status, end.name = "caller", name
                 break
-        else:  # no spelling was theirs: a person checks, with the keys
-            end.status, end.name = "to_check", name
-            end.right = same_letters(name, said)
+        else:  # no spelling was theirs (of either part): a person checks, with the keys
+            end.status, end.name, end.right = "to_check", name, same_letters(name, said)
             return end
     end.right = same_letters(end.name, said)
-    return end
-
-
-def _confirmed(end: Ending, name: str, said: str | None) -> Ending:
-    end.status, end.name, end.right = "caller", name, same_letters(name, said)
     return end
 
 

@@ -21,7 +21,7 @@ from ivr import twiml
 from ivr.security import signed_by_carrier
 from ivr.services import services
 from ivr.webhooks import FALLBACK_LANGUAGES, SID, campaign_of, xml
-from petition.models import Campaign, Recording, Signature, SignatureState, utcnow
+from petition.models import Campaign, NameStatus, Recording, Signature, SignatureState, utcnow
 from petition.names import keypad, readback
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,19 @@ def read_back() -> Response:
             return xml(twiml.thanks(campaign, language))
         name = readback.name_to_read_back(signature)
         if name is None:
+            if campaign.keypad_spelling and readback.open_to_the_caller(signature):
+                # The caller spoke but no name came out of it: ask for its letters at once.
+                return xml(
+                    twiml.spell(
+                        campaign,
+                        language,
+                        rec.recording_sid,
+                        readback.SURNAME,
+                        problem=None,
+                        attempt=1,
+                        unheard=True,
+                    )
+                )
             return xml(twiml.thanks(campaign, language))
         letters = readback.letters(readback.surname_of(name))
         return xml(twiml.read_back(campaign, language, rec.recording_sid, name, letters))
@@ -137,7 +150,7 @@ def spelled() -> Response:
     attempt, part = _number("n", 1), _part()
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
-        if readback.name_to_read_back(signature) is None:
+        if not readback.open_to_the_caller(signature):
             return xml(twiml.thanks(campaign, language))
         keys = keypad.parse_keys(request.form.get("Digits", ""))
         if keys.problem is not None:
@@ -152,6 +165,9 @@ def spelled() -> Response:
                         attempt=attempt + 1,
                     )
                 )
+            if part == readback.GIVEN and signature.name_status == NameStatus.CALLER:
+                # The surname is confirmed; a first name the caller did not give stays out.
+                return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
             return _unsure(s, signature, campaign, language)
         readback.keep_keys(signature, part, keys.keys)
         found = readback.spellings(signature, part, keys.keys)
@@ -173,7 +189,7 @@ def spelling_answer() -> Response:
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
         keys = (rec.keypad or {}).get(part)
-        if readback.name_to_read_back(signature) is None or not keys:
+        if not readback.open_to_the_caller(signature) or not keys:
             return xml(twiml.thanks(campaign, language))
         found = readback.spellings(signature, part, keys)
         if index >= len(found):
@@ -215,8 +231,10 @@ def _given_name_check(
     """After the surname: the first name as heard, spelled, for the caller to confirm too (the
     caller said the name was wrong, and it may have been both parts)."""
     given = readback.given_name_of(signature.name)
-    if not given:
-        return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
+    if not given:  # only a surname was heard: the first name's letters too
+        return xml(
+            twiml.spell(campaign, language, recording_sid, readback.GIVEN, problem=None, attempt=1)
+        )
     return xml(
         twiml.given_name_check(campaign, language, recording_sid, given, readback.letters(given))
     )
@@ -230,7 +248,7 @@ def given_name_answer() -> Response:
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
         given = readback.given_name_of(signature.name)
-        if readback.name_to_read_back(signature) is None or not given:
+        if not readback.open_to_the_caller(signature) or not given:
             return xml(twiml.thanks(campaign, language))
         if digits == "1":
             return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))

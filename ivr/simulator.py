@@ -52,10 +52,15 @@ class Caller:
     name: str | None = None
     listener: str = "close"
     postcode: str | None = None
+    # Their name's parts when the name alone does not tell (Dirk + Verbeeck De Ridder).
+    given: str | None = None
+    surname: str | None = None
 
     def part(self, part: str) -> str:
         given, surname = split_heard(self.name)
-        return (surname if part == "surname" else given) or ""
+        if part == "surname":
+            return self.surname or surname or ""
+        return self.given or given or ""
 
     def is_theirs(self, part: str, spelled: Sequence[str]) -> bool:
         """The letters read back are those of their surname or given name."""

@@ -132,24 +132,23 @@ def thanks(campaign: Campaign | None, language: str) -> str:
 # Read-back (petition/names/readback.py): what the caller hears after the beep when the
 # campaign reads names back. The texts are msgids of the catalogs, in the call's language.
 ONE_MOMENT = N_("One moment, please.")
-READ_BACK = N_(
-    "We heard: %(name)s, %(letters)s. Press 1 if that is right, "
-    "2 to spell your last name on the keypad."
-)
+READ_BACK = N_("We heard: %(name)s, %(letters)s. Press 1 if that is right, 2 to spell it.")
 READ_BACK_WITHOUT_SPELLING = N_(
     "We heard: %(name)s, %(letters)s. Press 1 if that is right, 2 if it is not."
 )
 PRESS_1_OR_2 = N_("Please press 1 or 2.")
 SPELL = {
     "surname": N_(
-        "Please spell your last name on the keypad, one key per letter: for D, U, B, O, I, S, "
-        "press 3, 8, 2, 6, 4, 7. Then press the hash key. Press star to start again."
+        "Spell your last name on the keypad, one key per letter: for M, press 6. Then press "
+        "hash. Star starts again."
     ),
-    "given": N_(
-        "Please spell your first name on the keypad, one key per letter, then press the hash "
-        "key. Press star to start again."
-    ),
+    "given": N_("Spell your first name on the keypad, one key per letter, then press hash."),
 }
+# The caller spoke, but no name came out of it.
+SPELL_UNHEARD = N_(
+    "We could not make out your name. Spell your last name on the keypad, one key per "
+    "letter: for M, press 6. Then press hash."
+)
 GIVEN_NAME_CHECK = N_(
     "And your first name: %(name)s, %(letters)s. Press 1 if that is right, 2 to spell it."
 )
@@ -163,7 +162,7 @@ SPELL_PROBLEMS = {
         "That was too many keys. Please spell only your last name, then press the hash key."
     ),
 }
-SPELLED_CANDIDATE = N_("Did you spell %(letters)s? Press 1 for yes, 2 for no.")
+SPELLED_CANDIDATE = N_("%(letters)s? Press 1 for yes, 2 for no.")
 NAME_NOTED = N_("Thank you. Your name is noted.")
 PERSON_WILL_CHECK = N_("Thank you. Someone from the campaign will check how your name is written.")
 # Seconds of silence after which a keypad question counts as unanswered.
@@ -233,8 +232,10 @@ def spell(
     *,
     problem: str | None,
     attempt: int,
+    unheard: bool = False,
 ) -> str:
-    """The keypad step for a part of the name: one key per letter, # ends it, * starts again."""
+    """The keypad step for a part of the name: one key per letter, # ends it, * starts again.
+    `unheard`: no name was heard, and the caller is told so first."""
     response = VoiceResponse()
     gather = Gather(
         finish_on_key="#",
@@ -244,7 +245,9 @@ def spell(
     )
     _say(
         gather,
-        SPELL_PROBLEMS.get(problem, SPELL_PROBLEMS["no_letters"]) if problem else SPELL[part],
+        SPELL_PROBLEMS.get(problem, SPELL_PROBLEMS["no_letters"])
+        if problem
+        else (SPELL_UNHEARD if unheard else SPELL[part]),
         language,
     )
     response.append(gather)

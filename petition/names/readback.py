@@ -33,14 +33,19 @@ PARTS = (SURNAME, GIVEN)
 _OPEN_TO_THE_CALLER = (NameStatus.MACHINE, NameStatus.TO_CHECK, NameStatus.CALLER)
 
 
+def open_to_the_caller(signature: Signature) -> bool:
+    """Whether the caller may still confirm or spell this signature's name: the caller spoke
+    (it counts, or waits for a person), and no person has decided on the name."""
+    return (
+        signature.state in (SignatureState.COUNTED, SignatureState.NEEDS_REVIEW)
+        and signature.name_status in _OPEN_TO_THE_CALLER
+    )
+
+
 def name_to_read_back(signature: Signature) -> str | None:
-    """The name the caller should hear, or None when there is nothing to confirm (no name
-    heard, a silent or repeated call, or a name a person already decided on)."""
-    if signature.state not in (SignatureState.COUNTED, SignatureState.NEEDS_REVIEW):
-        return None
-    if not signature.name or signature.name_status not in _OPEN_TO_THE_CALLER:
-        return None
-    return signature.name
+    """The name the caller should hear, or None when there is none to confirm (no name heard,
+    a silent or repeated call, or a name a person already decided on)."""
+    return signature.name if open_to_the_caller(signature) and signature.name else None
 
 
 def letters(word: str | None) -> list[str]:

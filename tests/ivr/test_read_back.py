@@ -203,7 +203,7 @@ def test_pressing_2_asks_for_the_surname_on_the_keypad_ending_on_hash(
 
     text, gather = question(root)
     assert gather.get("finishOnKey") == "#" and gather.get("numDigits") is None
-    assert "dièse" in text and "étoile" in text
+    assert "une touche par lettre" in text and "dièse" in text
     assert urlparse(gather.get("action", "")).path == "/ivr/spelled"
 
 
@@ -371,3 +371,29 @@ def test_the_simulated_caller_hears_the_name_and_the_letters_in_each_language(
     assert maes.keys("surname") == "6237"
     assert maes.answers_spelling("surname", read_back_heard(offered)[1]) == "1"  # type: ignore[index]
     assert Caller(language, "Jan Maes", "spell-wrong").keys("surname") != "6237"
+
+
+def test_a_caller_whose_name_was_not_made_out_spells_it_straight_away(
+    carrier: Carrier, reading_back: Database
+) -> None:
+    waiting = record(carrier, "CA1", "RE1")
+    heard(reading_back, "RE1", "Euh", speech=2.0)  # speech, but no name in it
+    with reading_back.session() as s:
+        sig = signature(s, "RE1")
+        assert (sig.state, sig.name) == ("counted", None)
+
+    asked = follow(carrier, waiting[1].text or "", "CA1")
+    text, keys = question(asked)
+    assert text.startswith("Nous n'avons pas compris votre nom.")
+    _, answer = question(follow(carrier, keys.get("action", ""), "CA1", Digits="382647"))
+    given = follow(carrier, answer.get("action", ""), "CA1", Digits="1")  # D, U, B, O, I, S
+    text, keys = question(given)
+    assert "prénom" in text  # no first name was heard: its letters are asked for too
+    _, answer = question(
+        follow(carrier, keys.get("action", ""), "CA1", Digits="767443")
+    )  # S O P H I E
+    follow(carrier, answer.get("action", ""), "CA1", Digits="1")
+
+    with reading_back.session() as s:
+        sig = signature(s, "RE1")
+        assert (sig.name, sig.name_status) == ("Sophie Dubois", "caller")
