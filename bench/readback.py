@@ -92,8 +92,9 @@ def without_read_back(o: Outcome) -> Ending:
     return Ending(status, result.name, same_letters(result.name, said))
 
 
-def through_read_back(o: Outcome, held_out: frozenset[str]) -> Ending:
-    """The call's read-back, step by step as ivr/readback.py takes it, with a listening caller."""
+def through_read_back(o: Outcome, held_out: frozenset[str], *, exact: bool = True) -> Ending:
+    """The call's read-back, step by step as ivr/readback.py takes it, with a listening caller
+    (who, with `exact` False, hangs up rather than key the letters two keys a letter)."""
     before = without_read_back(o)
     truth = o.call.name
     said = truth.full if truth else None
@@ -137,23 +138,31 @@ def through_read_back(o: Outcome, held_out: frozenset[str]) -> Ending:
         keys = caller.keys(part)
         end.keys[part], end.typed = keys, end.typed + len(keys) + 1
         found = readback.spellings_of(name, o.call.language, part, keys, held_out=held_out)
-        for spelling in found:
-            end.heard.append(
-                loc.gettext(
-                    twiml.SPELLED_CANDIDATE,
-                    letters=twiml.spelled_out(readback.letters(spelling)),
-                )
-            )
-            end.answers += 1
-            if caller.answers_spelling(part, readback.letters(spelling)) == "1":
-                name = readback.with_part(name, part, spelling)
-                end.status, end.name = "caller", name
-                break
-        else:  # no spelling was theirs (of either part): a person checks, with the keys
+        spelling = _offer(end, caller, part, found, loc)
+        if spelling is None and exact:  # none was theirs: the letters, two keys a letter
+            end.heard.append(loc.gettext(twiml.SPELL_EXACT))
+            pairs = caller.keys(part, exact=True)
+            end.typed += len(pairs) + 1
+            exact = readback.exact_spelling(pairs)
+            spelling = _offer(end, caller, part, [exact] if exact else [], loc)
+        if spelling is None:  # a person checks, with the keys
             end.status, end.name, end.right = "to_check", name, same_letters(name, said)
             return end
+        name = readback.with_part(name, part, spelling)
+        end.status, end.name = "caller", name
     end.right = same_letters(end.name, said)
     return end
+
+
+def _offer(end: Ending, caller: Caller, part: str, found: list[str], loc: Localizer) -> str | None:
+    """Spellings read back one by one until the caller presses 1 on one (returned)."""
+    for spelling in found:
+        letters = readback.letters(spelling)
+        end.heard.append(loc.gettext(twiml.SPELLED_CANDIDATE, letters=twiml.spelled_out(letters)))
+        end.answers += 1
+        if caller.answers_spelling(part, letters) == "1":
+            return spelling
+    return None
 
 
 def review_keys(o: Outcome, end: Ending, *, with_keys: bool, held_out: frozenset[str]) -> int:
@@ -209,9 +218,15 @@ def names_part(outcomes: list[Outcome], wait_median: float | None) -> None:
     for label, held in pools.items():
         before = [without_read_back(o) for o in named]
         after = [through_read_back(o, held(o)) for o in named]
+        no_exact = [through_read_back(o, held(o), exact=False) for o in named]
         n = len(named)
         print(f"\n  {label}: {n} held-out calls that said a name")
-        for way, ends in (("without read-back", before), ("with read-back", after)):
+        ways = (
+            ("without read-back", before),
+            ("with read-back", after),
+            ("  but no exact keys", no_exact),
+        )
+        for way, ends in ways:
             own = [e for e in ends if e.status in ("caller", "machine")]
             right = sum(e.right for e in own)
             person = [e for e in ends if e.status == "to_check"]
@@ -221,7 +236,8 @@ def names_part(outcomes: list[Outcome], wait_median: float | None) -> None:
                 f"machine {sum(e.status == 'machine' for e in ends)}; to a person: "
                 f"{_share(len(person), n)}"
             )
-        waiting = [(o, e) for o, e in zip(named, after, strict=True) if e.status == "to_check"]
+        # Left to a person: by the callers who would not key the letters exactly.
+        waiting = [(o, e) for o, e in zip(named, no_exact, strict=True) if e.status == "to_check"]
         if waiting:
             plain = [review_keys(o, e, with_keys=False, held_out=held(o)) for o, e in waiting]
             keyed = [review_keys(o, e, with_keys=True, held_out=held(o)) for o, e in waiting]

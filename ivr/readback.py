@@ -146,13 +146,14 @@ def _part() -> str:
 @signed_by_carrier
 def spelled() -> Response:
     """A part's keys (`p`: surname or given): the best spelling that fits them, read back letter
-    by letter."""
-    attempt, part = _number("n", 1), _part()
+    by letter. With `x=1`, the exact spelling, two keys a letter."""
+    attempt, part, exact = _number("n", 1), _part(), request.args.get("x") == "1"
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
         if not readback.open_to_the_caller(signature):
             return xml(twiml.thanks(campaign, language))
-        keys = keypad.parse_keys(request.form.get("Digits", ""))
+        digits = request.form.get("Digits", "")
+        keys = keypad.parse_key_pairs(digits) if exact else keypad.parse_keys(digits)
         if keys.problem is not None:
             if attempt < twiml.ASKED_AT_MOST:
                 return xml(
@@ -163,40 +164,67 @@ def spelled() -> Response:
                         part,
                         problem=keys.problem,
                         attempt=attempt + 1,
+                        exact=exact,
                     )
                 )
             if part == readback.GIVEN and signature.name_status == NameStatus.CALLER:
                 # The surname is confirmed; a first name the caller did not give stays out.
                 return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
             return _unsure(s, signature, campaign, language)
-        readback.keep_keys(signature, part, keys.keys)
-        found = readback.spellings(signature, part, keys.keys)
-        if not found:
-            return _unsure(s, signature, campaign, language)
+        readback.keep_keys(signature, readback.exact_key(part) if exact else part, digits_of(keys))
+        found = _spellings(rec, signature, part, exact)
+        if not found:  # nothing fits those keys: the letters exactly
+            return xml(_exact_step(campaign, language, rec.recording_sid, part))
         return xml(
             twiml.offer_spelling(
-                campaign, language, rec.recording_sid, part, readback.letters(found[0]), 0
+                campaign,
+                language,
+                rec.recording_sid,
+                part,
+                readback.letters(found[0]),
+                0,
+                exact=exact,
             )
         )
+
+
+def digits_of(keys: keypad.Keys) -> str:
+    """What to keep of a spelling: the keys, or for an exact spelling its two-key pairs."""
+    return keys.keys if keys.keys.isdigit() else keypad.key_pairs(keys.keys)
+
+
+def _spellings(rec: Recording, signature: Signature, part: str, exact: bool) -> list[str]:
+    kept = (rec.keypad or {}).get(readback.exact_key(part) if exact else part)
+    if not kept:
+        return []
+    if exact:
+        spelling = readback.exact_spelling(kept)
+        return [spelling] if spelling else []
+    return readback.spellings(signature, part, kept)
+
+
+def _exact_step(campaign: Campaign, language: str, recording_sid: str, part: str) -> str:
+    return twiml.spell(campaign, language, recording_sid, part, problem=None, attempt=1, exact=True)
 
 
 @bp.post("/spelled/answer")
 @signed_by_carrier
 def spelling_answer() -> Response:
-    """1: this spelling is right. 2: the next one, while there is one; else a person checks."""
+    """1: this spelling is right. 2: the next one, while there is one; then the letters
+    exactly, two keys a letter; after that a person checks."""
     digits, index, attempt = request.form.get("Digits", ""), _number("i", 0), _number("n", 1)
-    part = _part()
+    part, exact = _part(), request.args.get("x") == "1"
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
-        keys = (rec.keypad or {}).get(part)
-        if not readback.open_to_the_caller(signature) or not keys:
+        found = _spellings(rec, signature, part, exact)
+        if not readback.open_to_the_caller(signature) or not found:
             return xml(twiml.thanks(campaign, language))
-        found = readback.spellings(signature, part, keys)
         if index >= len(found):
             abort(400, "no such spelling")
         if digits == "1":
             name = readback.with_part(signature.name, part, found[index])
-            readback.confirm(s, signature, name, how=f"spelled_{part}")
+            how = f"{'exact' if exact else 'spelled'}_{part}"
+            readback.confirm(s, signature, name, how=how)
             if part == readback.SURNAME:
                 return _given_name_check(signature, campaign, language, rec.recording_sid)
             return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
@@ -208,6 +236,8 @@ def spelling_answer() -> Response:
                         campaign, language, rec.recording_sid, part, letters, index + 1
                     )
                 )
+            if not exact:
+                return xml(_exact_step(campaign, language, rec.recording_sid, part))
             return _unsure(s, signature, campaign, language)
         if attempt < twiml.ASKED_AT_MOST:
             letters = readback.letters(found[index])
@@ -220,6 +250,7 @@ def spelling_answer() -> Response:
                     letters,
                     index,
                     attempt=attempt + 1,
+                    exact=exact,
                 )
             )
         return _unsure(s, signature, campaign, language)

@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr.twiml import MENU_KEYS
 from petition.config import Settings
-from petition.names.keypad import letters_to_keys, split_heard
+from petition.names.keypad import key_pairs, letters_to_keys, split_heard
 from petition.names.lexicon import fold, phonetic_key
 
 Request = tuple[str, dict[str, str]]  # (webhook URL, form fields)
@@ -84,7 +84,11 @@ class Caller:
             return "1"
         return "1" if self.is_theirs(part, spelled) else "2"
 
-    def keys(self, part: str) -> str:
+    def keys(self, part: str, *, exact: bool = False) -> str:
+        """The keys they press for a part of their name; `exact`: two keys a letter."""
+        if exact:  # a caller who spells wrong gets these wrong too: the letters backwards
+            letters = self.part(part)
+            return key_pairs(letters[::-1] if self.listener == "spell-wrong" else letters)
         keys = letters_to_keys(self.part(part))
         if self.listener == "spell-wrong":
             # Keys for letters that are not theirs: the same length, every key moved by one.
@@ -330,7 +334,7 @@ def _keys_for(action: str, who: Caller, heard: str, call: SimulatedCall) -> str 
     if path.endswith(("/declaration", "/consent")):
         return "1"
     if path.endswith("/spelled"):
-        return who.keys(part)
+        return who.keys(part, exact=parse_qs(url.query).get("x") == ["1"])
     said = read_back_heard(heard)
     if said is None:
         return None

@@ -144,6 +144,15 @@ SPELL = {
     ),
     "given": N_("Spell your first name on the keypad, one key per letter, then press hash."),
 }
+# No spelling fitted: the letters exactly, two keys a letter (keypad.parse_key_pairs).
+SPELL_EXACT = N_(
+    "Let us take the letters exactly: for each letter, press its key, then 1, 2, 3 or 4 for "
+    "its place on the key. M is 6 then 1; S is 7 then 4. Then press hash."
+)
+SPELL_EXACT_AGAIN = N_(
+    "Each letter is two keys: its key, then its place on the key, 1 to 4. Please try again, "
+    "then press hash."
+)
 # The caller spoke, but no name came out of it.
 SPELL_UNHEARD = N_(
     "We could not make out your name. Spell your last name on the keypad, one key per "
@@ -233,27 +242,35 @@ def spell(
     problem: str | None,
     attempt: int,
     unheard: bool = False,
+    exact: bool = False,
 ) -> str:
     """The keypad step for a part of the name: one key per letter, # ends it, * starts again.
-    `unheard`: no name was heard, and the caller is told so first."""
+    `unheard`: no name was heard, and the caller is told so first. `exact`: two keys a letter.
+    """
     response = VoiceResponse()
     gather = Gather(
         finish_on_key="#",
-        action=absolute("readback.spelled", r=recording_sid, p=part, n=attempt),
+        action=absolute("readback.spelled", r=recording_sid, p=part, n=attempt, **_exact(exact)),
         method="POST",
         timeout=SPELL_TIMEOUT,
     )
-    _say(
-        gather,
-        SPELL_PROBLEMS.get(problem, SPELL_PROBLEMS["no_letters"])
-        if problem
-        else (SPELL_UNHEARD if unheard else SPELL[part]),
-        language,
-    )
+    _say(gather, _spell_prompt(part, problem, unheard=unheard, exact=exact), language)
     response.append(gather)
     add_prompt(response, campaign, "thanks", language)
     response.hangup()
     return str(response)
+
+
+def _exact(exact: bool) -> dict[str, int]:
+    return {"x": 1} if exact else {}
+
+
+def _spell_prompt(part: str, problem: str | None, *, unheard: bool, exact: bool) -> str:
+    if exact:
+        return SPELL_EXACT_AGAIN if problem else SPELL_EXACT
+    if problem:
+        return SPELL_PROBLEMS.get(problem, SPELL_PROBLEMS["no_letters"])
+    return SPELL_UNHEARD if unheard else SPELL[part]
 
 
 def offer_spelling(
@@ -265,12 +282,15 @@ def offer_spelling(
     index: int,
     *,
     attempt: int = 1,
+    exact: bool = False,
 ) -> str:
     """One spelling that fits the keys, letter by letter: 1 confirms it, 2 asks for the next."""
     response = VoiceResponse()
     gather = Gather(
         num_digits=1,
-        action=absolute("readback.spelling_answer", r=recording_sid, p=part, i=index, n=attempt),
+        action=absolute(
+            "readback.spelling_answer", r=recording_sid, p=part, i=index, n=attempt, **_exact(exact)
+        ),
         method="POST",
         timeout=ANSWER_TIMEOUT,
     )

@@ -144,6 +144,35 @@ def parse_keys(digits: str | None) -> Keys:
     return Keys(text)
 
 
+def parse_key_pairs(digits: str | None) -> Keys:
+    """Read an exact spelling keyed two keys a letter: the letter's key, then its place on that
+    key, 1 to 4 (M is 6 1, S is 7 4), the way contact centres take letters on a keypad.
+
+    The result's `keys` are the letters themselves ("maes" for 61213274), or a problem: nothing
+    keyed, an odd count or a place the key does not have (NO_LETTERS), more than MAX_KEYS
+    letters. `*` starts again and a trailing `#` is dropped, as in `parse_keys`.
+    """
+    text = (digits or "").strip().rstrip("#").rsplit("*", 1)[-1]
+    if not text.isascii() or not text.isdigit():
+        return Keys("", KeyProblem.EMPTY if not text else KeyProblem.NOT_KEYS)
+    if len(text) > 2 * MAX_KEYS:
+        return Keys("", KeyProblem.TOO_LONG)
+    letters = []
+    for key, place in zip(text[::2], text[1::2], strict=False):
+        options = KEYPAD.get(key, "")
+        if not "1" <= place <= str(len(options)):
+            return Keys("", KeyProblem.NO_LETTERS)
+        letters.append(options[int(place) - 1])
+    if len(text) % 2:
+        return Keys("", KeyProblem.NO_LETTERS)
+    return Keys("".join(letters))
+
+
+def key_pairs(name: str) -> str:
+    """The two-key spelling of a name (see `parse_key_pairs`): "Maes" -> "61213274"."""
+    return "".join(f"{_KEY_OF[c]}{KEYPAD[_KEY_OF[c]].index(c) + 1}" for c in letters_of(name))
+
+
 def fits(keys: str, name: str) -> bool:
     """True when a name agrees with the keys the caller pressed for their surname.
 

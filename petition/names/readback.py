@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 
 from petition import audit
 from petition.models import NameStatus, Signature, SignatureState
-from petition.names import keypad
+from petition.names import keypad, lexicon
 from petition.names.reading import normalize_name
 
 # The caller never waits longer than this after the recording ends: past it, the thank-you.
@@ -105,6 +105,17 @@ def spellings_of(
         held_out=held_out,
     )
     return [c.spelling for c in found[:MAX_CANDIDATES]]
+
+
+def exact_key(part: str) -> str:
+    """Where an exact (two-key) spelling of a part is kept with the recording."""
+    return f"{part}_exact"
+
+
+def exact_spelling(pairs: str) -> str | None:
+    """The name an exact two-key spelling writes ("61213274" -> "Maes"), cased as names are."""
+    keys = keypad.parse_key_pairs(pairs)
+    return lexicon.format_name(keys.keys) if keys.ok and keys.keys else None
 
 
 def keep_keys(signature: Signature, part: str, keys: str) -> None:

@@ -240,13 +240,18 @@ def test_a_caller_who_refuses_every_spelling_goes_to_a_person_with_the_keys(
     _, gather = question(spell(carrier, reading_back, "Je m'appelle Thomas Maas"))
     root = follow(carrier, gather.get("action", ""), "CA1", Digits="6237")
     offers = 0
-    while root.find("Gather") is not None:
+    while root.find("Gather[@numDigits='1']") is not None:
         offers += 1
         _, answer = question(root)
         root = follow(carrier, answer.get("action", ""), "CA1", Digits="2")
+    # Then the letters exactly, which this caller does not give either (twice).
+    for _ in range(2):
+        _, exact = question(root)
+        assert "x=1" in exact.get("action", "")
+        root = follow(carrier, exact.get("action", ""), "CA1", Digits="")
 
     assert 1 <= offers <= 3
-    assert [el.tag for el in root][-1] == "Hangup"
+    assert root.find("Gather") is None and [el.tag for el in root][-1] == "Hangup"
     with reading_back.session() as s:
         sig = signature(s, "RE1")
         assert sig.state == "counted" and sig.name_status == "to_check"
@@ -397,3 +402,27 @@ def test_a_caller_whose_name_was_not_made_out_spells_it_straight_away(
     with reading_back.session() as s:
         sig = signature(s, "RE1")
         assert (sig.name, sig.name_status) == ("Sophie Dubois", "caller")
+
+
+def test_when_no_spelling_fits_the_caller_keys_the_letters_exactly_two_keys_a_letter(
+    carrier: Carrier, reading_back: Database
+) -> None:
+    _, gather = question(spell(carrier, reading_back, "Je m'appelle Thomas Maas"))
+    root = follow(carrier, gather.get("action", ""), "CA1", Digits="6237")
+    while "x=1" not in (root.find("Gather").get("action", "")):  # type: ignore[union-attr]
+        _, answer = question(root)
+        root = follow(carrier, answer.get("action", ""), "CA1", Digits="2")
+
+    text, keys = question(root)
+    assert "6 puis 1" in text and keys.get("finishOnKey") == "#"
+    bad = follow(carrier, keys.get("action", ""), "CA1", Digits="615")  # M, then half a letter
+    assert "deux touches" in question(bad)[0]
+    offered = follow(carrier, question(bad)[1].get("action", ""), "CA1", Digits="6121213274")
+    text, answer = question(offered)
+    assert "M, A, A, E, S" in text
+    follow(carrier, answer.get("action", ""), "CA1", Digits="1")
+
+    with reading_back.session() as s:
+        sig = signature(s, "RE1")
+        assert (sig.name, sig.name_status) == ("Thomas Maaes", "caller")
+        assert sig.recording.keypad == {"surname": "6237", "surname_exact": "6121213274"}
