@@ -59,6 +59,9 @@ def main() -> None:
     parser.add_argument(
         "--readback-calls", type=int, default=40, help="readback: live calls for the wait"
     )
+    parser.add_argument(
+        "--no-read-back", action="store_true", help="surge: the campaign reads no name back"
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -84,7 +87,12 @@ def main() -> None:
     if args.only in (None, "readback"):
         readback.run(calls=args.readback_calls)
     if args.only in (None, "surge"):
-        surge.run(calls=args.surge_calls, seconds=args.surge_seconds, workers=args.workers)
+        surge.run(
+            calls=args.surge_calls,
+            seconds=args.surge_seconds,
+            workers=args.workers,
+            read_back=not args.no_read_back,
+        )
     if args.only in (None, "fingerprints"):
         fingerprints.run()
 

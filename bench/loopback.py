@@ -21,9 +21,12 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 
 
 @contextmanager
-def campaign_database(slug: str, languages: str, number: str) -> Iterator[str]:
-    """A fresh PostgreSQL database, migrated, holding one campaign on `number`; its URL. The
-    bench's Redis database is emptied too. Both are gone (or empty) afterwards."""
+def campaign_database(
+    slug: str, languages: str, number: str, *, read_back: bool = True
+) -> Iterator[str]:
+    """A fresh PostgreSQL database, migrated, holding one campaign on `number` (reading names
+    back to callers, or not); its URL. The bench's Redis database is emptied too. Both are
+    gone (or empty) afterwards."""
     name = f"petition_bench_{secrets.token_hex(4)}"
     with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -39,6 +42,7 @@ def campaign_database(slug: str, languages: str, number: str) -> Iterator[str]:
                     title=slug.capitalize(),
                     languages=languages,
                     numbers=[CampaignNumber(number=number)],
+                    read_back=read_back,
                 )
             )
         db.dispose()

@@ -118,7 +118,9 @@ class _Recordings(BaseHTTPRequestHandler):
         pass
 
 
-def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
+def run(
+    calls: int = 2000, seconds: float = 300.0, workers: int = 1, read_back: bool = True
+) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="petition-bench-surge-"))
     stopping = threading.Event()
 
@@ -130,7 +132,7 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     clips = [(language, wav) for language, _, wav in make_callers(calls)]
-    with campaign_database("surge", "nl,fr,de,en", NUMBER) as database_url:
+    with campaign_database("surge", "nl,fr,de,en", NUMBER, read_back=read_back) as database_url:
         db = Database(database_url)
         media = ThreadingHTTPServer(("127.0.0.1", 0), _Recordings)
         threading.Thread(target=media.serve_forever, daemon=True).start()
@@ -157,6 +159,7 @@ def run(calls: int = 2000, seconds: float = 300.0, workers: int = 1) -> None:
             for proc in procs:
                 proc.wait(60)
             media.shutdown()
+        print(f"\nsurge: the campaign reads names back: {'yes' if read_back else 'no'}")
         _report(db, calls, seconds, sent, workers, carrier, _pack_sizes(tmp))
         db.dispose()
 

@@ -286,6 +286,9 @@ def _follow(
                 call.transcript.append(f"{inner.tag}: {(inner.text or '').strip()}")
             action = verb.get("action", "")
             call.postcode_asked |= urlparse(action).path.endswith("/postcode")
+            if call.recorded_at is not None and call.read_back_after is None:
+                # The first question after the beep: the read-back, or the spelling at once.
+                call.read_back_after = time.monotonic() - call.recorded_at
             digits = _keys_for(action, who, heard, call)
             if call.hung_up:
                 call.transcript.append("(hangs up)")
@@ -340,8 +343,6 @@ def _keys_for(action: str, who: Caller, heard: str, call: SimulatedCall) -> str 
         return None
     call.read_backs += 1
     if path.endswith("/read-back/answer"):
-        if call.read_back_after is None and call.recorded_at is not None:
-            call.read_back_after = time.monotonic() - call.recorded_at
         digits = who.answers_read_back(*said)
         call.hung_up = digits is None
         return digits
