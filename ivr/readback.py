@@ -124,7 +124,7 @@ def read_back_answer() -> Response:
         if name is None:  # a person decided meanwhile, or a callback for an old call
             return xml(twiml.thanks(campaign, language))
         if digits == "1":
-            readback.confirm(s, signature, name, how="as_heard")
+            readback.confirm(s, signature, name, how="as heard")
             return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))
         if digits == "2":
             if campaign.keypad_spelling:
@@ -237,8 +237,7 @@ def spelling_answer() -> Response:
             abort(400, "no such spelling")
         if digits == "1":
             name = readback.with_part(signature.name, part, found[index])
-            how = f"{'exact' if exact else 'spelled'}_{part}"
-            readback.confirm(s, signature, name, how=how)
+            readback.confirm(s, signature, name, how=readback.how_spelled(part, exact=exact))
             if part == readback.SURNAME:
                 return _given_name_check(signature, campaign, language, rec.recording_sid)
             return xml(twiml.goodbye_after_read_back(campaign, language, noted=True))

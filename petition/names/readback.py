@@ -125,9 +125,16 @@ def keep_keys(signature: Signature, part: str, keys: str) -> None:
     recording.keypad = {**(recording.keypad or {}), part: keys}
 
 
+def how_spelled(part: str, *, exact: bool) -> str:
+    """How the caller gave a part of the name, in the words the audit log keeps."""
+    name = "surname" if part == SURNAME else "first name"
+    return f"{name} keyed letter by letter" if exact else f"{name} spelled on the keypad"
+
+
 def confirm(session: so.Session, signature: Signature, name: str, *, how: str) -> bool:
-    """The caller pressed 1 on `name` (`how`: "as_heard" or "spelled"). Returns False when
-    nothing changed: a repeated callback, or a name a person has decided on since."""
+    """The caller pressed 1 on `name`; `how` they gave it ("as heard", or `how_spelled`) goes
+    in the audit log. Returns False when nothing changed: a repeated callback, or a name a
+    person has decided on since."""
     if signature.name_status not in _OPEN_TO_THE_CALLER:
         return False
     if signature.name_status == NameStatus.CALLER and signature.name == name:

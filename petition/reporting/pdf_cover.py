@@ -374,6 +374,18 @@ def _method(campaign: Campaign, facts: ReportFacts, loc: Localizer) -> list[str]
             ),
         ),
     ]
+    if facts.names.get("caller"):
+        items.append(
+            item(
+                loc.gettext("Names confirmed by the callers."),
+                loc.gettext(
+                    "While still on the line, callers heard the name read back with the "
+                    "surname spelled letter by letter, and pressed 1 when it was right, or "
+                    "spelled it on the keypad; ☎ marks these names in the list (%(caller)s).",
+                    caller=num(facts.names["caller"]),
+                ),
+            )
+        )
     unknown = p.total - facts.with_postcode
     if campaign.ask_postcode:
         postcode = loc.ngettext(

@@ -53,7 +53,11 @@ COLUMNS = (
 )
 
 # How the list marks a name no person confirmed; the list's headline explains the marks.
-NAME_MARKS = {NameStatus.MACHINE.value: " °", NameStatus.TO_CHECK.value: " *"}
+NAME_MARKS = {
+    NameStatus.CALLER.value: " ☎",  # confirmed by the caller on the telephone, not by staff
+    NameStatus.MACHINE.value: " °",
+    NameStatus.TO_CHECK.value: " *",
+}
 NO_NAME = N_("(no name given)")
 
 SHORT_REGION = {
@@ -148,8 +152,9 @@ class _ListWords:
         self.columns = [loc.gettext(column.title) for column in COLUMNS]
         self.title = loc.gettext("Counted voice signatures")
         self.headline = loc.gettext(
-            "In signing order. Times in %(zone)s. Names not confirmed by a person: ° machine "
-            "reading found clear, * machine reading waiting for a person.",
+            "In signing order, times in %(zone)s. ☎ confirmed by the caller in the call, "
+            "° machine reading found clear, * waiting for a person, no mark: confirmed by a "
+            "person.",
             zone=loc.zone.key,
         )
 

@@ -178,7 +178,7 @@ def test_pressing_1_makes_the_name_the_callers_own_once(
         events = s.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "caller_confirmed")
         ).all()
-        assert [(e.actor, e.note) for e in events] == [("caller", "as_heard")]
+        assert [(e.actor, e.note) for e in events] == [("caller", "as heard")]
 
 
 def test_a_silent_recording_gets_no_read_back(carrier: Carrier, reading_back: Database) -> None:
@@ -230,7 +230,7 @@ def test_the_keys_of_maes_read_back_maes_and_1_confirms_it(
         assert (event.before["name"], event.after["name"], event.note) == (  # type: ignore[index]
             "Thomas Maas",
             "Thomas Maes",
-            "spelled_surname",
+            "surname spelled on the keypad",
         )
 
 
