@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -23,8 +25,10 @@ from petition.i18n import Localizer
 from petition.models import ApiToken, AuditEvent, Campaign, Recording, Signature
 from petition.operations.users import hash_token
 from petition.reporting.export import counted_rows, write_csv, write_json
+from petition.reporting.report import write_pdf
 from tests.conftest import Carrier, call_params
 from tests.ivr.test_webhooks import _recording, twiml
+from tests.reporting.test_report import pdf_text
 from workers.queue import live_queue_for, recordings_queue
 
 
@@ -318,8 +322,8 @@ def test_read_back_webhooks_refuse_forged_and_malformed_requests(
     assert malformed.status_code == 400 and other_call.status_code == 400
 
 
-def test_a_name_the_caller_confirmed_says_so_in_stats_csv_and_json(
-    carrier: Carrier, reading_back: Database, client: FlaskClient
+def test_a_name_the_caller_confirmed_says_so_in_stats_csv_json_and_pdf(
+    carrier: Carrier, reading_back: Database, client: FlaskClient, tmp_path: Path
 ) -> None:
     with reading_back.session() as s:
         s.add(ApiToken(token_hash=hash_token("tok"), role="viewer"))
@@ -330,11 +334,15 @@ def test_a_name_the_caller_confirmed_says_so_in_stats_csv_and_json(
     with reading_back.session() as s:
         c = s.scalar(sa.select(Campaign))
         assert c is not None
-        as_csv, as_json = io.StringIO(), io.StringIO()
+        as_csv, as_json, as_pdf = io.StringIO(), io.StringIO(), io.BytesIO()
         write_csv(counted_rows(s, c), as_csv, Localizer("en"))
         write_json(c, counted_rows(s, c), as_json)
+        write_pdf(s, c, as_pdf)
     assert [r["name_status"] for r in json.loads(as_json.getvalue())["signatures"]] == ["caller"]
     assert "confirmed by the caller in the call" in as_csv.getvalue()
+    text = pdf_text(as_pdf.getvalue(), tmp_path)
+    assert re.search(r"Sophie Dubois ☎", text)
+    assert "1 name confirmed by the caller during the call" in text
     stats = client.get(
         "/api/campaigns/glenn/stats", headers={"Authorization": f"Bearer {api_token}"}
     ).get_json()

@@ -278,3 +278,46 @@ def test_a_caller_who_hangs_up_during_the_read_back_still_counts(
     assert sim.hung_up
     sig = signature_for(db, sim.recording_sid)
     assert sig.state == "counted" and sig.name_status in ("machine", "to_check")
+
+
+def test_a_worker_killed_during_a_live_job_loses_nothing(
+    settings: Settings,
+    db: Database,
+    live_url: str,
+    speech,
+    tmp_path: Path,
+    whisper_model_dir,  # type: ignore[no-untyped-def]
+) -> None:
+    with db.session() as s:
+        s.scalar(sa.select(Campaign)).read_back = True  # type: ignore[union-attr]
+    done: list[SimulatedCall] = []
+    with RecordingServer(speech(SOPHIE, "fr"), ACCOUNT_SID, AUTH_TOKEN) as server:
+        call = threading.Thread(
+            target=lambda: done.append(
+                simulate_call(
+                    settings,
+                    base_url=live_url,
+                    dialled=CAMPAIGN_NUMBER,
+                    caller="+32470111444",
+                    language="fr",
+                    server=server,
+                    wait_for_fetch=0,
+                    name="Sophie Dubois",
+                )
+            )
+        )
+        call.start()
+
+        def transcribing() -> bool:
+            with db.session() as s:
+                return s.scalar(sa.select(Recording.stage)) == "transcribing"
+
+        # The worker takes the live lane first: it dies holding the caller's live job.
+        env = kill_worker_once(settings, whisper_model_dir, tmp_path / "worker.log", transcribing)
+        call.join(30)
+        assert done and done[0].read_backs == 0  # the caller was thanked, not kept waiting
+        assert signature_for(db, done[0].recording_sid).state == "received"
+        burst_worker(env)
+    sig = signature_for(db, done[0].recording_sid)
+    assert sig.state == "counted" and sig.name == "Sophie Dubois"
+    assert sig.name_status in ("machine", "to_check")
