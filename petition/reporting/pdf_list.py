@@ -152,9 +152,8 @@ class _ListWords:
         self.columns = [loc.gettext(column.title) for column in COLUMNS]
         self.title = loc.gettext("Counted voice signatures")
         self.headline = loc.gettext(
-            "In signing order, times in %(zone)s. ☎ confirmed by the caller in the call, "
-            "° machine reading found clear, * waiting for a person, no mark: confirmed by a "
-            "person.",
+            "Times in %(zone)s. ☎ confirmed by the caller, ° clear machine reading, * to check; "
+            "unmarked: confirmed by staff.",
             zone=loc.zone.key,
         )
 

@@ -491,7 +491,8 @@ def test_the_pdf_has_the_cover_the_chart_and_every_row(petition: Petition, tmp_p
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
     for page in pages[2:]:
         assert "Date and time" in page  # the heading repeats on every page
-        assert "Times in Europe/Brussels" in page
+        assert "Times in Europe/Brussels. ☎ confirmed by the caller" in page
+        assert "unmarked: confirmed by staff." in page  # the headline fits the page
 
 
 @pytest.mark.parametrize(

@@ -215,11 +215,12 @@ def test_unreadable_audio_frees_the_recording_for_a_retry(
     assert signature_for(db, sim.recording_sid).state == "received"
 
 
-def call_while_a_worker_listens(
-    settings: Settings, db: Database, live_url: str, transcriber, wav: Path, **caller: str
-) -> SimulatedCall:  # type: ignore[no-untyped-def]
-    """A caller on the line while a worker works both lanes in this process, as `petition
-    worker` does (RQ's worker wants the main thread; the call runs beside it)."""
+@contextmanager
+def caller_on_the_line(
+    settings: Settings, db: Database, live_url: str, wav: Path, **caller: str
+) -> Iterator[tuple[threading.Thread, list[SimulatedCall]]]:
+    """A call with read-back, running in a thread (RQ's worker wants the main thread): the
+    thread, and the list its finished call is put in."""
     with db.session() as s:
         s.scalar(sa.select(Campaign)).read_back = True  # type: ignore[union-attr]
     done: list[SimulatedCall] = []
@@ -239,6 +240,15 @@ def call_while_a_worker_listens(
             )
         )
         call.start()
+        yield call, done
+
+
+def call_while_a_worker_listens(
+    settings: Settings, db: Database, live_url: str, transcriber, wav: Path, **caller: str
+) -> SimulatedCall:  # type: ignore[no-untyped-def]
+    """A caller on the line while a worker works both lanes in this process, as `petition
+    worker` does."""
+    with caller_on_the_line(settings, db, live_url, wav, **caller) as (call, done):
         while call.is_alive():
             run_worker(settings, transcriber)
             call.join(0.05)
@@ -288,25 +298,8 @@ def test_a_worker_killed_during_a_live_job_loses_nothing(
     tmp_path: Path,
     whisper_model_dir,  # type: ignore[no-untyped-def]
 ) -> None:
-    with db.session() as s:
-        s.scalar(sa.select(Campaign)).read_back = True  # type: ignore[union-attr]
-    done: list[SimulatedCall] = []
-    with RecordingServer(speech(SOPHIE, "fr"), ACCOUNT_SID, AUTH_TOKEN) as server:
-        call = threading.Thread(
-            target=lambda: done.append(
-                simulate_call(
-                    settings,
-                    base_url=live_url,
-                    dialled=CAMPAIGN_NUMBER,
-                    caller="+32470111444",
-                    language="fr",
-                    server=server,
-                    wait_for_fetch=0,
-                    name="Sophie Dubois",
-                )
-            )
-        )
-        call.start()
+    wav = speech(SOPHIE, "fr")
+    with caller_on_the_line(settings, db, live_url, wav, name="Sophie Dubois") as (call, done):
 
         def transcribing() -> bool:
             with db.session() as s:
