@@ -205,6 +205,20 @@ def keep_waiting(recording_sid: str) -> str:
     return str(response)
 
 
+def _one_key_question(
+    action: str, language: str, attempt: int, message: str, **values: object
+) -> VoiceResponse:
+    """A question answered with one key (1 or 2): asked again with "Please press 1 or 2." in
+    front after an answer that did not fit. The caller adds what follows a silence."""
+    response = VoiceResponse()
+    gather = Gather(num_digits=1, action=action, method="POST", timeout=ANSWER_TIMEOUT)
+    if attempt > 1:
+        _say(gather, PRESS_1_OR_2, language)
+    _say(gather, message, language, **values)
+    response.append(gather)
+    return response
+
+
 def read_back(
     campaign: Campaign,
     language: str,
@@ -215,18 +229,14 @@ def read_back(
     attempt: int = 1,
 ) -> str:
     """ "We heard: Sophie Dubois, D, U, B, O, I, S. Press 1 ..., 2 ..." as a one-key question."""
-    response = VoiceResponse()
-    gather = Gather(
-        num_digits=1,
-        action=absolute("readback.read_back_answer", r=recording_sid, n=attempt),
-        method="POST",
-        timeout=ANSWER_TIMEOUT,
+    response = _one_key_question(
+        absolute("readback.read_back_answer", r=recording_sid, n=attempt),
+        language,
+        attempt,
+        READ_BACK if campaign.keypad_spelling else READ_BACK_WITHOUT_SPELLING,
+        name=name,
+        letters=spelled_out(surname_letters),
     )
-    if attempt > 1:
-        _say(gather, PRESS_1_OR_2, language)
-    text = READ_BACK if campaign.keypad_spelling else READ_BACK_WITHOUT_SPELLING
-    _say(gather, text, language, name=name, letters=spelled_out(surname_letters))
-    response.append(gather)
     # Silence: the name stays as it was, and the caller is thanked.
     add_prompt(response, campaign, "thanks", language)
     response.hangup()
@@ -285,19 +295,15 @@ def offer_spelling(
     exact: bool = False,
 ) -> str:
     """One spelling that fits the keys, letter by letter: 1 confirms it, 2 asks for the next."""
-    response = VoiceResponse()
-    gather = Gather(
-        num_digits=1,
-        action=absolute(
+    response = _one_key_question(
+        absolute(
             "readback.spelling_answer", r=recording_sid, p=part, i=index, n=attempt, **_exact(exact)
         ),
-        method="POST",
-        timeout=ANSWER_TIMEOUT,
+        language,
+        attempt,
+        SPELLED_CANDIDATE,
+        letters=spelled_out(candidate_letters),
     )
-    if attempt > 1:
-        _say(gather, PRESS_1_OR_2, language)
-    _say(gather, SPELLED_CANDIDATE, language, letters=spelled_out(candidate_letters))
-    response.append(gather)
     _say(response, PERSON_WILL_CHECK, language)
     add_prompt(response, campaign, "thanks", language)
     response.hangup()
@@ -314,17 +320,14 @@ def given_name_check(
     attempt: int = 1,
 ) -> str:
     """After a spelled surname: the first name as heard, for the caller to confirm or spell."""
-    response = VoiceResponse()
-    gather = Gather(
-        num_digits=1,
-        action=absolute("readback.given_name_answer", r=recording_sid, n=attempt),
-        method="POST",
-        timeout=ANSWER_TIMEOUT,
+    response = _one_key_question(
+        absolute("readback.given_name_answer", r=recording_sid, n=attempt),
+        language,
+        attempt,
+        GIVEN_NAME_CHECK,
+        name=given,
+        letters=spelled_out(given_letters),
     )
-    if attempt > 1:
-        _say(gather, PRESS_1_OR_2, language)
-    _say(gather, GIVEN_NAME_CHECK, language, name=given, letters=spelled_out(given_letters))
-    response.append(gather)
     _say(response, NAME_NOTED, language)
     add_prompt(response, campaign, "thanks", language)
     response.hangup()
