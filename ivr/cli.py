@@ -38,6 +38,7 @@ from petition.counting.thresholds import PRESETS
 from petition.db import Database
 from petition.i18n import LANGUAGES
 from petition.line import campaigns
+from petition.line.helpline import HELP_STEPS
 from petition.models import ApiToken, Campaign, Recording, Signature, utcnow
 from petition.names.reading import extract_name
 from petition.operations.users import MIN_PASSWORD_LENGTH, hash_token
@@ -277,6 +278,17 @@ def campaign() -> None:
     help="A caller who says the name is wrong spells the surname on the keypad.",
 )
 @click.option(
+    "--helpline",
+    default="",
+    metavar="E164",
+    help="A helpline the caller reaches by pressing 0 (such as +32116000); offered in the call.",
+)
+@click.option(
+    "--offer-helpline/--no-offer-helpline",
+    default=None,
+    help="Offer the helpline in the call [default: on when --helpline is given].",
+)
+@click.option(
     "--retention-days",
     type=int,
     default=None,
@@ -297,6 +309,8 @@ def campaign_create(
     ask_consent: bool,
     read_back: bool,
     keypad_spelling: bool,
+    helpline: str,
+    offer_helpline: bool | None,
     retention_days: int | None,
     organisation: str,
     time_zone: str,
@@ -319,6 +333,8 @@ def campaign_create(
         ask_consent=ask_consent,
         read_back=read_back,
         keypad_spelling=keypad_spelling,
+        helpline=helpline,
+        offer_helpline=bool(helpline) if offer_helpline is None else offer_helpline,
         retention_days=retention_days or settings.retention_days,
         organisation_name=organisation,
         time_zone=time_zone,
@@ -343,7 +359,20 @@ def campaign_create(
     default=None,
     help="Spelling the surname on the keypad after the read-back.",
 )
-def campaign_edit(slug: str, read_back: bool | None, keypad_spelling: bool | None) -> None:
+@click.option(
+    "--helpline",
+    default=None,
+    metavar="E164",
+    help='The helpline reached with 0 (offered from now on); "" removes it.',
+)
+@click.option("--offer-helpline/--no-offer-helpline", default=None, help="Offer it in the call.")
+def campaign_edit(
+    slug: str,
+    read_back: bool | None,
+    keypad_spelling: bool | None,
+    helpline: str | None,
+    offer_helpline: bool | None,
+) -> None:
     """Change a campaign's call (more settings are on its Details page); audited."""
     _, db = _existing()
     with db.session() as s:
@@ -357,7 +386,11 @@ def campaign_edit(slug: str, read_back: bool | None, keypad_spelling: bool | Non
             keypad_spelling=(
                 details.keypad_spelling if keypad_spelling is None else keypad_spelling
             ),
+            helpline=details.helpline if helpline is None else helpline,
         )
+        if offer_helpline is not None or helpline is not None:
+            offer = bool(helpline) if offer_helpline is None else offer_helpline
+            details = dataclasses.replace(details, offer_helpline=offer)
         try:
             changed = campaigns.update(s, c, details, actor=f"cli:{getpass.getuser()}")
         except campaigns.CampaignInvalid as exc:
@@ -365,7 +398,8 @@ def campaign_edit(slug: str, read_back: bool | None, keypad_spelling: bool | Non
     if not changed:
         click.echo(f"campaign {slug}: nothing changed")
     for name, value in changed.items():
-        click.echo(f"campaign {slug}: {name.replace('_', '-')} {'on' if value else 'off'}")
+        shown = ("on" if value else "off") if isinstance(value, bool) else (value or "none")
+        click.echo(f"campaign {slug}: {name.replace('_', '-')} {shown}")
 
 
 @campaign.command("list")
@@ -672,6 +706,20 @@ def retention() -> None:
     help="At the read-back: press 1 when it is their name (close), else spell the surname; "
     "always 1; never 1; hang up; or spell a wrong surname.",
 )
+@click.option(
+    "--press-help",
+    type=click.Choice(HELP_STEPS),
+    default=None,
+    help="Press 0 for the helpline at this step of the call.",
+)
+@click.option(
+    "--helpline-answers",
+    "helpline_outcome",
+    type=click.Choice(["completed", "no-answer", "busy", "failed"]),
+    default="completed",
+    show_default=True,
+    help="What the carrier reports of the call to the helpline.",
+)
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
 @click.option(
     "--wait",
@@ -689,6 +737,8 @@ def simulate_call_cmd(
     postcode: str | None,
     name: str | None,
     listener: str,
+    press_help: str | None,
+    helpline_outcome: str,
     base_url: str,
     wait_seconds: float,
 ) -> None:
@@ -730,9 +780,18 @@ def simulate_call_cmd(
             wait_for_fetch=wait_seconds,
             name=name,
             listener=listener,
+            press_help=press_help,
+            helpline_outcome=helpline_outcome,
         )
     for line in call.transcript:
         click.echo(f"  {line}")
+    if press_help and not call.put_through_to:
+        click.echo(
+            f"note: 0 at the {press_help} did not reach a helpline: this campaign offers none, "
+            "or the call has no such step. Set one with `petition campaign edit SLUG "
+            "--helpline +32116000`.",
+            err=True,
+        )
     if call.read_back_after is not None:
         click.echo(f"read back {call.read_back_after:.1f} s after the recording ended")
     if postcode and not call.postcode_asked:

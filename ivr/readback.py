@@ -18,10 +18,11 @@ import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import twiml
+from ivr import transfer, twiml
 from ivr.security import signed_by_carrier
 from ivr.services import services
 from ivr.webhooks import FALLBACK_LANGUAGES, SID, campaign_of, xml
+from petition.line import helpline
 from petition.models import Campaign, NameStatus, Recording, Signature, SignatureState, utcnow
 from petition.names import keypad, readback
 
@@ -120,6 +121,8 @@ def read_back_answer() -> Response:
     digits, attempt = request.form.get("Digits", ""), _number("n", 1)
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
+        if helpline.asks_for_help(campaign, digits):
+            return xml(transfer.put_through(s, campaign, language))
         name = readback.name_to_read_back(signature)
         if name is None:  # a person decided meanwhile, or a callback for an old call
             return xml(twiml.thanks(campaign, language))
@@ -162,11 +165,13 @@ def spelled() -> Response:
     """A part's keys (`p`: surname or given): the best spelling that fits them, read back letter
     by letter. With `x=1`, the exact spelling, two keys a letter."""
     attempt, part, exact = _number("n", 1), _part(), request.args.get("x") == "1"
+    digits = request.form.get("Digits", "")
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
+        if helpline.asks_for_help(campaign, digits, anywhere=True):  # no letter is on 0
+            return xml(transfer.put_through(s, campaign, language))
         if not readback.open_to_the_caller(signature):
             return xml(twiml.thanks(campaign, language))
-        digits = request.form.get("Digits", "")
         keys = keypad.parse_key_pairs(digits) if exact else keypad.parse_keys(digits)
         if keys.problem is not None:
             if attempt < twiml.ASKED_AT_MOST:
@@ -230,6 +235,8 @@ def spelling_answer() -> Response:
     part, exact = _part(), request.args.get("x") == "1"
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
+        if helpline.asks_for_help(campaign, digits):
+            return xml(transfer.put_through(s, campaign, language))
         found = _spellings(rec, signature, part, exact)
         if not readback.open_to_the_caller(signature) or not found:
             return xml(twiml.thanks(campaign, language))
@@ -291,6 +298,8 @@ def given_name_answer() -> Response:
     digits, attempt = request.form.get("Digits", ""), _number("n", 1)
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
+        if helpline.asks_for_help(campaign, digits):
+            return xml(transfer.put_through(s, campaign, language))
         given = readback.given_name_of(signature.name)
         if not readback.open_to_the_caller(signature) or not given:
             return xml(twiml.thanks(campaign, language))

@@ -36,6 +36,18 @@ Request = tuple[str, dict[str, str]]  # (webhook URL, form fields)
 # 1 or 2 whatever they hear; "hangup" hangs up at the read-back; "spell-wrong" presses 2 and
 # spells a surname that is not theirs.
 LISTENERS = ("close", "always", "never", "hangup", "spell-wrong")
+# The webhook each question posts to, by the step a caller presses 0 at.
+_STEP_OF_ACTION = {
+    "/greeting-key": "greeting",
+    "/language": "language",
+    "/postcode": "postcode",
+    "/declaration": "declaration",
+    "/consent": "consent",
+    "/read-back/answer": "read-back",
+    "/spelled/answer": "read-back",
+    "/given/answer": "read-back",
+    "/spelled": "spelling",
+}
 _LETTERS = re.compile(r"(?<![\w'’])\w(?:, \w)+(?!\w)")
 
 
@@ -55,6 +67,10 @@ class Caller:
     # Their name's parts when the name alone does not tell (Dirk + Verbeeck De Ridder).
     given: str | None = None
     surname: str | None = None
+    # The step at which they press 0 for the helpline (HELP_STEPS), and how that call goes
+    # (the carrier's DialCallStatus).
+    press_help: str | None = None
+    helpline_outcome: str = "completed"
 
     def part(self, part: str) -> str:
         given, surname = split_heard(self.name)
@@ -122,6 +138,7 @@ class SimulatedCall:
     read_back_after: float | None = None  # seconds from then to the read-back (None: none)
     read_backs: int = 0  # names read back to the caller (as heard, then spellings)
     hung_up: bool = False
+    put_through_to: str | None = None  # the helpline's number, when the call was put through
 
 
 class RecordingServer:
@@ -228,14 +245,24 @@ def simulate_call(
     wait_for_fetch: float = 60.0,
     name: str | None = None,
     listener: str = "close",
+    press_help: str | None = None,
+    helpline_outcome: str = "completed",
 ) -> SimulatedCall:
     """Drive one complete call, its recording served by `server`.
 
     `name` is the name the caller said, and `listener` how they answer the read-back (see
-    LISTENERS). Waits up to `wait_for_fetch` seconds for the service to fetch the recording
-    (0: not at all).
+    LISTENERS). `press_help`: the step at which the caller presses 0 for the helpline (see
+    HELP_STEPS), and `helpline_outcome` what the carrier reports of that call. Waits up to
+    `wait_for_fetch` seconds for the service to fetch the recording (0: not at all).
     """
-    who = Caller(language=language, name=name, listener=listener, postcode=postcode)
+    who = Caller(
+        language=language,
+        name=name,
+        listener=listener,
+        postcode=postcode,
+        press_help=press_help,
+        helpline_outcome=helpline_outcome,
+    )
     carrier = Carrier(settings, base_url)
     call = SimulatedCall(call_sid=new_sid("CA"))
     base = {
@@ -312,7 +339,11 @@ def _follow(
             action = verb.get("action", "")
             status_cb = verb.get("recordingStatusCallback", "")
             call.transcript.append("Record: (caller speaks)")
-            callbacks = [(action, {**recording, "Digits": "hangup"})]
+            # The key that ended the recording: 0 for the helpline, else the caller hung up.
+            ended_by = "0" if who.press_help == "recording" else "hangup"
+            if ended_by == "0":
+                call.transcript.append("keys: 0")
+            callbacks = [(action, {**recording, "Digits": ended_by})]
             if status_cb:
                 callbacks.append(
                     (
@@ -321,6 +352,14 @@ def _follow(
                     )
                 )
             return callbacks
+        elif verb.tag == "Dial":
+            call.put_through_to = (verb.findtext("Number") or verb.text or "").strip()
+            call.transcript.append(
+                f"Dial: {call.put_through_to} (caller ID {verb.get('callerId')}): "
+                f"{who.helpline_outcome}"
+            )
+            status = {"DialCallStatus": who.helpline_outcome, "CallStatus": "in-progress"}
+            return [(verb.get("action", ""), {**base, **status})]
         elif verb.tag == "Hangup":
             return []
     return []
@@ -330,6 +369,11 @@ def _keys_for(action: str, who: Caller, heard: str, call: SimulatedCall) -> str 
     """The keys the caller presses on a question (None: none, the question times out)."""
     url = urlparse(action)
     path, part = url.path, parse_qs(url.query).get("p", ["surname"])[0]
+    step = next((step for end, step in _STEP_OF_ACTION.items() if path.endswith(end)), None)
+    if who.press_help is not None and step == who.press_help:
+        return "0"
+    if step == "greeting":
+        return None  # listens to the end of the greeting
     if path.endswith("/language"):
         return next(key for key, lang in MENU_KEYS.items() if lang == who.language)
     if path.endswith("/postcode"):

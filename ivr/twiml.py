@@ -13,7 +13,9 @@ from audio.prompts import default_prompt_path
 from ivr.media import uploaded_prompt_path
 from ivr.services import services
 from petition.i18n import N_, Localizer
+from petition.line import helpline
 from petition.models import Call, Campaign
+from petition.privacy import phones
 
 SAY_LANGUAGE = {"nl": "nl-NL", "fr": "fr-FR", "de": "de-DE", "en": "en-GB"}
 MENU_KEYS = {"1": "nl", "2": "fr", "3": "de", "4": "en"}
@@ -77,7 +79,7 @@ def next_step(campaign: Campaign, call: Call, *, with_greeting: bool = False) ->
     language = call.language or campaign.language_list[0]
     response = VoiceResponse()
     if with_greeting:
-        add_prompt(response, campaign, "greeting", language)
+        _greeting(response, campaign, language)
     if campaign.ask_postcode and call.postcode is None and call.postcode_attempts < POSTCODE_TRIES:
         prompt = "postcode" if call.postcode_attempts == 0 else "postcode_invalid"
         _gather(response, campaign, prompt, language, "ivr.postcode", digits=4)
@@ -92,7 +94,8 @@ def next_step(campaign: Campaign, call: Call, *, with_greeting: bool = False) ->
             max_length=RECORD_MAX_SECONDS,
             timeout=RECORD_SILENCE_TIMEOUT,
             trim="trim-silence",
-            finish_on_key="#",
+            # 0 ends the recording too when it reaches the helpline (what was said is kept).
+            finish_on_key="#0" if helpline.offered(campaign) else "#",
             play_beep=True,
             recording_status_callback=absolute("ivr.recording_status"),
             recording_status_callback_method="POST",
@@ -102,6 +105,20 @@ def next_step(campaign: Campaign, call: Call, *, with_greeting: bool = False) ->
         add_prompt(response, campaign, "no_recording", language)
         response.hangup()
     return str(response)
+
+
+def _greeting(response: VoiceResponse, campaign: Campaign, language: str) -> None:
+    """The greeting; with a helpline, inside a one-key <Gather> so that 0 works while it plays,
+    with the offer after it. Silence moves on to the next step after a second."""
+    if not helpline.offered(campaign):
+        add_prompt(response, campaign, "greeting", language)
+        return
+    gather = Gather(
+        num_digits=1, action=absolute("ivr.greeting_key"), method="POST", timeout=GREETING_WAIT
+    )
+    add_prompt(gather, campaign, "greeting", language)
+    _say(gather, HELPLINE_OFFER, language)
+    response.append(gather)
 
 
 def _gather(
@@ -127,6 +144,49 @@ def _gather(
 
 def thanks(campaign: Campaign | None, language: str) -> str:
     return spoken_goodbye("thanks", [language], campaign)
+
+
+# The helpline (petition/line/helpline.py): offered after the greeting, reached with 0.
+HELPLINE_OFFER = N_("If you need to talk to someone, press 0 at any time.")
+HELPLINE_CONNECTING = N_(
+    "We are putting you through to someone who can help. Please stay on the line."
+)
+HELPLINE_UNANSWERED = N_(
+    "No one could answer right now. Please call the helpline yourself on %(number)s. "
+    "Again: %(number)s. Take care of yourself."
+)
+# Seconds the greeting's <Gather> waits for a key after the offer, before the next step.
+GREETING_WAIT = 1
+# Seconds the helpline may ring before the caller hears its number to call back.
+HELPLINE_RING_SECONDS = 30
+
+
+def put_through(campaign: Campaign, language: str, caller_id: str | None) -> str:
+    """ "We are putting you through", then <Dial> the helpline with the campaign's number as
+    caller ID. Nothing of the transfer is recorded; the call ends with it."""
+    assert campaign.helpline is not None
+    response = VoiceResponse()
+    _say(response, HELPLINE_CONNECTING, language)
+    dial = response.dial(
+        caller_id=caller_id,
+        action=absolute("ivr.helpline_ended"),
+        method="POST",
+        timeout=HELPLINE_RING_SECONDS,
+        record="do-not-record",
+    )
+    dial.number(campaign.helpline)
+    return str(response)
+
+
+def helpline_ended(campaign: Campaign, language: str, dial_status: str, caller_region: str) -> str:
+    """After the <Dial>: a call the helpline took ends there; one it could not take (busy, no
+    answer, failed) ends with its number, twice, to call back."""
+    response = VoiceResponse()
+    if dial_status not in ("completed", "answered") and campaign.helpline:
+        number = phones.spoken_digits(campaign.helpline, caller_region)
+        _say(response, HELPLINE_UNANSWERED, language, number=number)
+    response.hangup()
+    return str(response)
 
 
 # Read-back (petition/names/readback.py): what the caller hears after the beep when the

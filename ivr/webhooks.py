@@ -17,15 +17,16 @@ from werkzeug.exceptions import HTTPException
 
 from audio.prompt_texts import LANGUAGES
 from audio.prompts import default_prompt_path
-from ivr import twiml
+from ivr import transfer, twiml
 from ivr.media import uploaded_prompt_path
 from ivr.security import signed_by_carrier
 from ivr.services import services
 from petition.counting.regions import parse_postcode
 from petition.errors import UnknownNumber
 from petition.integrity import guards
-from petition.line import calls, campaigns
+from petition.line import calls, campaigns, helpline
 from petition.models import Call, Campaign, Recording, RecordingStatus, utcnow
+from petition.privacy import phones
 from workers.queue import dispatch_after_commit, enqueue_live, live_lane_waiting
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ def first_answer_key(campaign: Campaign, call: Call) -> tuple[object, ...]:
     return ("voice", campaign.id, request.url_root, *state)
 
 
+def language_of(call: Call, campaign: Campaign) -> str:
+    return call.language or campaign.language_list[0]
+
+
 def _first(campaign: Campaign, call: Call) -> str:
     if call.language is None and len(campaign.language_list) > 1:
         return twiml.language_menu(campaign)
@@ -137,12 +142,39 @@ def _first(campaign: Campaign, call: Call) -> str:
 def language() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
-        chosen = twiml.MENU_KEYS.get(request.form.get("Digits", ""))
+        digits = request.form.get("Digits", "")
+        if helpline.asks_for_help(campaign, digits):
+            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
+        chosen = twiml.MENU_KEYS.get(digits)
         if call.language is None:
             call.language = (
                 chosen if chosen in campaign.language_list else campaign.language_list[0]
             )
         return xml(twiml.next_step(campaign, call, with_greeting=True))
+
+
+@bp.post("/greeting-key")
+@signed_by_carrier
+def greeting_key() -> Response:
+    """A key pressed during the greeting: 0 reaches the helpline; any other goes on with the
+    call as if the greeting had ended."""
+    with services().db.session() as s:
+        call, campaign = call_and_campaign(s)
+        if helpline.asks_for_help(campaign, request.form.get("Digits")):
+            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
+        return xml(twiml.next_step(campaign, call))
+
+
+@bp.post("/helpline/ended")
+@signed_by_carrier
+def helpline_ended() -> Response:
+    """The <Dial> to the helpline is over: the call ends, with the helpline's number to call
+    back when no one answered."""
+    with services().db.session() as s:
+        call, campaign = call_and_campaign(s)
+        status = request.form.get("DialCallStatus", "")
+        region = phones.region_of(request.form.get("To"))
+        return xml(twiml.helpline_ended(campaign, language_of(call, campaign), status, region))
 
 
 @bp.post("/postcode")
@@ -151,6 +183,8 @@ def postcode() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
         digits = request.form.get("Digits", "")
+        if call.postcode is None and helpline.asks_for_help(campaign, digits):
+            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
         if call.postcode is None:
             call.postcode_attempts += 1
             call.postcode = parse_postcode(digits)
@@ -164,6 +198,8 @@ def postcode() -> Response:
 def declaration() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
+        if helpline.asks_for_help(campaign, request.form.get("Digits")):
+            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
         if call.declared is None:
             call.declared = request.form.get("Digits") == "1"
         return xml(twiml.next_step(campaign, call))
@@ -174,6 +210,8 @@ def declaration() -> Response:
 def consent() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
+        if helpline.asks_for_help(campaign, request.form.get("Digits")):
+            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
         if call.consented is None:
             call.consented = request.form.get("Digits") == "1"
         if not call.consented:
@@ -254,9 +292,12 @@ def recorded() -> Response:
             call, campaign = call_and_campaign(s)
         else:
             campaign = campaign_of(call)
-        language = call.language or campaign.language_list[0]
+        language = language_of(call, campaign)
         recording_sid = request.form.get("RecordingSid")
-        if (
+        if helpline.asks_for_help(campaign, request.form.get("Digits")):
+            # 0 ended the recording: what was said before it is kept and counts as usual.
+            body = transfer.put_through(s, campaign, language)
+        elif (
             campaign.read_back
             and recording_sid is not None
             and pending_recording(s, recording_sid)

@@ -102,6 +102,10 @@ class Campaign(Base):
     read_back: so.Mapped[bool] = so.mapped_column(default=True)
     # ... and a caller who says it is wrong spells the surname on the keypad.
     keypad_spelling: so.Mapped[bool] = so.mapped_column(default=True)
+    # A helpline (E.164, short numbers such as +32116000 too) the caller reaches with 0 at any
+    # keypad step, when offered (petition/line/helpline.py).
+    helpline: so.Mapped[str | None] = so.mapped_column(sa.String(20), default=None)
+    offer_helpline: so.Mapped[bool] = so.mapped_column(default=False)
     # Integrity of the count (see petition/integrity/guards.py): calls from one number within
     # REPEAT_WINDOW beyond this many get a goodbye without a recording (0: no limit) ...
     repeat_call_limit: so.Mapped[int] = so.mapped_column(default=3)
@@ -169,6 +173,19 @@ class Call(Base):
     duration_seconds: so.Mapped[int | None] = so.mapped_column(default=None)
     started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     ended_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+
+
+class HelplineTransfer(Base):
+    """Callers a campaign put through to its helpline on one day (in the campaign's zone).
+
+    Only a count: nothing here names a call, a caller or a signature.
+    """
+
+    __tablename__ = "helpline_transfers"
+
+    campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"), primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    transfers: so.Mapped[int] = so.mapped_column(default=0)
 
 
 class Recording(Base):

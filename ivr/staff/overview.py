@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ LIVE_SECONDS = 3
 # Charts are per hour at best; a minute-old chart is fine and spares the heavier queries.
 CHART_SECONDS = 60
 POLL_SECONDS = 5
+HELPLINE_DAYS = 14
 
 _cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
 
@@ -69,7 +70,15 @@ def live_figures(stats: dict[str, Any]) -> dict[str, Any]:
     """The figures the overview refreshes, flat: {"signatures": 12, "region.brussels.count": 3}."""
     threshold = stats["threshold"]
     figures: dict[str, Any] = {
-        key: stats[key] for key in ("signatures", "calls", "pending", "needs_review", "rejected")
+        key: stats[key]
+        for key in (
+            "signatures",
+            "calls",
+            "pending",
+            "needs_review",
+            "rejected",
+            "helpline_transfers",
+        )
     }
     for status, n in stats["names"].items():
         figures[f"names.{status}"] = n
@@ -160,6 +169,11 @@ def overview(slug: str) -> str:
             "%Y-%m-%dT%H:%M"
         ),
         line=line_state(campaign, now).value,
+        # The helpline's transfers, the last days that had any, newest first.
+        helpline_days=[
+            (date.fromisoformat(day), n)
+            for day, n in reversed(stats["helpline_transfers_by_day"].items())
+        ][:HELPLINE_DAYS],
         closes_at=(
             datetime.fromisoformat(stats["threshold"]["closes_at"])
             if stats["threshold"]["closes_at"]

@@ -120,6 +120,9 @@ class CampaignDetails:
     # After the beep: the name read back for the caller to confirm, and keypad spelling.
     read_back: bool = True
     keypad_spelling: bool = True
+    # A helpline the caller reaches with 0 (E.164), and whether the call offers it.
+    helpline: str = ""
+    offer_helpline: bool = False
     retention_days: int = 90
     organisation_name: str = ""
     organisation_contact: str = ""
@@ -132,6 +135,7 @@ class CampaignDetails:
         """A campaign's details as they are, to show in a form or to change some of."""
         values = {f.name: getattr(campaign, f.name) for f in fields(cls) if f.name != "numbers"}
         values["languages"] = tuple(campaign.language_list)
+        values["helpline"] = campaign.helpline or ""
         return cls(numbers=tuple(n.number for n in campaign.numbers), **values)
 
 
@@ -193,6 +197,7 @@ def _check(
     values["ask_consent"] = details.ask_consent
     values["read_back"] = details.read_back
     values["keypad_spelling"] = details.keypad_spelling  # a step of the read-back, if on
+    values["helpline"], values["offer_helpline"] = _check_helpline(details, problems)
 
     if not 1 <= details.retention_days <= MAX_RETENTION_DAYS:
         problems["retention_days"] = Problem(
@@ -219,6 +224,22 @@ def _check(
         raise CampaignInvalid(problems)
     values["languages"] = ",".join(languages)
     return values, numbers
+
+
+def _check_helpline(
+    details: CampaignDetails, problems: dict[str, Problem]
+) -> tuple[str | None, bool]:
+    raw = details.helpline.strip()
+    if not raw:
+        if details.offer_helpline:
+            problems["helpline"] = Problem(N_("Give the helpline's number to offer it."))
+        return None, False
+    number = phones.normalize_helpline(raw)
+    if number is None:
+        problems["helpline"] = Problem(
+            N_("Not a phone number one can call: %(number)s"), {"number": raw}
+        )
+    return number, details.offer_helpline
 
 
 def _check_numbers(

@@ -11,6 +11,7 @@ import hmac
 from dataclasses import dataclass
 
 import phonenumbers
+from phonenumbers import shortnumberinfo
 
 # What carriers send instead of a number when the caller withheld it.
 WITHHELD_NUMBERS = frozenset({"+266696687", "+7378742833", "+86282452253", "+2562533", "+8656696"})
@@ -108,3 +109,40 @@ def identify(raw: str | None, key: str) -> Caller:
         country=region if region and region != "ZZ" else None,
         range=_range(parsed),
     )
+
+
+def normalize_helpline(raw: str, default_region: str = "BE") -> str | None:
+    """E.164 form of a helpline's number, or None when it is not a number one can call.
+
+    Stricter than `normalize` (a number typed by an admin, not sent by a carrier), but a
+    helpline is often a short number of the region, such as the 116 000: those count too.
+    """
+    try:
+        parsed = phonenumbers.parse(raw.strip(), default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(parsed) or shortnumberinfo.is_valid_short_number(parsed):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def spoken_digits(e164: str, caller_region: str = "BE") -> str:
+    """A number as a voice should read it to a caller in `caller_region`: the digits they would
+    dial, one by one, their groups apart ("1 1 6, 0 0 0"; "0 7 0, 2 3, 3 4, 4 3"; from
+    abroad with the international prefix, "0 0, 4 9, ...")."""
+    parsed = phonenumbers.parse(e164)
+    if phonenumbers.is_valid_number(parsed):
+        dialled = phonenumbers.format_out_of_country_calling_number(parsed, caller_region)
+    else:  # a short number, dialled as it is within its country: no grouping of its own
+        digits = phonenumbers.national_significant_number(parsed)
+        dialled = f"{digits[:3]} {digits[3:]}" if len(digits) == 6 else digits
+    groups = ["".join(ch for ch in group if ch.isdigit()) for group in dialled.split()]
+    return ", ".join(" ".join(group) for group in groups if group)
+
+
+def region_of(raw: str | None, default: str = "BE") -> str:
+    """The country (ISO 3166 alpha-2) of a number, such as the campaign number a caller
+    dialled: where they call from, most likely. `default` when it cannot be told."""
+    parsed = _parse(raw or "")
+    region = phonenumbers.region_code_for_number(parsed) if parsed is not None else None
+    return region if region and region != "ZZ" else default

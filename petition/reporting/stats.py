@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from petition.counting.regions import Region
 from petition.counting.tally import campaign_rule, tally_from, window_count
 from petition.counting.thresholds import progress
+from petition.line import helpline
 from petition.line.campaigns import line_state, takes_calls
 from petition.models import (
     Call,
@@ -73,6 +74,7 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
             Recording.campaign_id == campaign.id, Recording.status == RecordingStatus.FAILED
         )
     )
+    transfers = helpline.transfers(session, campaign.id)
     rule = campaign_rule(campaign)
     tally = tally_from(
         campaign, dict(by_region), dict(by_country), window_count(session, campaign, rule, now)
@@ -98,6 +100,10 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
         "by_region": {r.value: tally.by_region.get(r, 0) for r in Region},
         "by_language": dict(sorted(by_language.items())),
         "threshold": progress(rule, tally, now).to_dict(),
+        # Callers put through to the helpline (counted per day, never linked to a call).
+        "helpline_offered": helpline.offered(campaign),
+        "helpline_transfers": transfers.total,
+        "helpline_transfers_by_day": {day.isoformat(): n for day, n in transfers.by_day},
         "generated_at": now.isoformat(timespec="seconds") + "Z",
         "time_zone": campaign.time_zone,
         "asks_postcode": campaign.ask_postcode,

@@ -227,3 +227,25 @@ def test_workers_started_together_share_the_cores_between_their_whisper() -> Non
     assert whisper_threads(2, 2) == 1
     assert whisper_threads(2, 8) == 4
     assert whisper_threads(4, 2) == 1  # never none
+
+
+def test_campaign_create_and_edit_set_and_remove_the_helpline(
+    run: Invoke, database_url: str, opened: Opener
+) -> None:
+    made = run(
+        "campaign", "create", "--slug", "help", "--number", "+3225550199", "--helpline", "116 000"
+    )
+    assert made.exit_code == 0, made.output
+    bad = run("campaign", "edit", "help", "--helpline", "12")
+    assert bad.exit_code != 0 and "helpline" in bad.output
+    off = run("campaign", "edit", "help", "--no-offer-helpline")
+    assert "offer-helpline off" in off.output
+    db = opened(database_url)
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign).where(Campaign.slug == "help"))
+        assert c is not None and (c.helpline, c.offer_helpline) == ("+32116000", False)
+    gone = run("campaign", "edit", "help", "--helpline", "")
+    assert gone.exit_code == 0 and "helpline none" in gone.output, gone.output
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign).where(Campaign.slug == "help"))
+        assert c is not None and (c.helpline, c.offer_helpline) == (None, False)
