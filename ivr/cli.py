@@ -743,6 +743,7 @@ def simulate_call_cmd(
     wait_seconds: float,
 ) -> None:
     """Call the local service like the carrier would, with a synthesized voice."""
+    from audio.synth import SynthError
     from ivr.simulator import RecordingServer, simulate_call, synthesize_to_temp
 
     settings, db = _existing()
@@ -761,7 +762,10 @@ def simulate_call_cmd(
     text = text or DEFAULT_SAYINGS[language]
     name = name or extract_name(text, language).name
     caller = caller or f"+32470{secrets.randbelow(10**6):06d}"
-    wav = synthesize_to_temp(text, language)
+    try:
+        wav = synthesize_to_temp(text, language)
+    except SynthError as exc:
+        raise click.ClickException(str(exc)) from exc
     shown = (
         phones.mask(phones.normalize(caller) or caller)
         if not phones.is_withheld(caller)
