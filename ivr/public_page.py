@@ -9,7 +9,9 @@ script served from here. Nothing is fetched from another host: no web fonts, no 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ivr import i18n
 from ivr.media import campaign_image_path, public_cache_dir
@@ -136,9 +138,7 @@ def share_image(slug: str) -> Response:
         line=data["line"],
     )
     path = cached_share_png(public_cache_dir(campaign), card, Localizer(lang))
-    resp = send_file(path, mimetype="image/png", max_age=300)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return _file(path, "image/png", 300)
 
 
 @bp.get("/<slug>/image.jpg")
@@ -148,7 +148,13 @@ def image(slug: str) -> Response:
     if not path.exists():
         abort(404)
     # The URL carries ?v=<its time>, so a new image is a new URL: cache it for a day.
-    resp = send_file(path, mimetype="image/jpeg", max_age=86400)
+    return _file(path, "image/jpeg", 86400)
+
+
+def _file(path: Path, mimetype: str, max_age: int) -> Response:
+    """A small file (a few hundred KB at most), read whole: it may be replaced meanwhile."""
+    resp = Response(path.read_bytes(), mimetype=mimetype)
+    resp.headers["Cache-Control"] = f"public, max-age={max_age}"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
