@@ -25,8 +25,8 @@ from petition.integrity import guards
 from petition.line.campaigns import line_state
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.names import sampling
-from petition.review import queues
 from petition.reporting.stats import campaign_stats
+from petition.review import queues
 
 # The live figures are computed at most this often per process, however many staff watch.
 LIVE_SECONDS = 3

@@ -70,7 +70,7 @@ def test_the_page_tells_what_a_call_does_and_keeps_and_carries_share_previews(
     )
     page = client.get("/p/glenn/?lang=nl").data.decode()
     assert '<a class="call-button" href="tel:+3220000001">' in page
-    assert "Met een vaste lijn in België belt u 02 000 00 01." in page
+    assert "Met een vaste lijn in België belt u 02\u00a0000\u00a000\u00a001." in page
     assert "Toets uw postcode in" in page  # the steps follow the campaign's own call
     assert "Het gesprek duurt ongeveer 1 minuut." in page  # no read-back here
     assert "De opname wordt na hoogstens 60 dagen gewist." in page
