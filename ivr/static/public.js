@@ -20,7 +20,7 @@
     const bar = document.querySelector("[data-live-bar]");
     if (bar) bar.value = Math.min(100, data.bar);
     (data.regions || []).forEach((r) => {
-      set(document.querySelector(`[data-live-region='${r.region}']`), integer.format(r.count));
+      set(document.querySelector(`[data-live-region='${r.region}']`), `${integer.format(r.count)} / ${integer.format(r.minimum)}`);
       const rbar = document.querySelector(`[data-live-region-bar='${r.region}']`);
       if (rbar) rbar.value = Math.min(100, r.bar);
     });
