@@ -45,7 +45,17 @@ def create_app(
     db = Database(settings.database_url)
     app.extensions["petition"] = Services(settings=settings, db=db, campaigns=CampaignCache(db))
 
-    from ivr import api, health, i18n, observability, public, readback, staff, webhooks
+    from ivr import (
+        api,
+        health,
+        i18n,
+        observability,
+        public,
+        public_page,
+        readback,
+        staff,
+        webhooks,
+    )
 
     i18n.init_app(app)
 
@@ -55,7 +65,7 @@ def create_app(
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
-    app.register_blueprint(staff.embed_bp)
+    app.register_blueprint(public_page.bp)
     observability.init_app(app)
     if settings.proxy_hops:
         # Behind a proxy: the client's address (login rate limit) comes from X-Forwarded-For.

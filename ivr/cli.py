@@ -635,6 +635,42 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 
 @main.command()
+@click.option("--campaign", "slug", required=True)
+@click.option("--language", type=click.Choice(["nl", "fr", "de", "en"]), default=None,
+              help="One of the campaign's languages; its first by default.")  # fmt: skip
+@click.option("--size", type=click.Choice(["A4", "A3"], case_sensitive=False), default="A4",
+              show_default=True)  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="FILE.pdf to print, or FILE.png: a square image for social media.")  # fmt: skip
+def poster(slug: str, language: str | None, size: str, out: Path) -> None:
+    """A poster with the campaign's number, a QR code that dials it and the three steps."""
+    from petition.reporting.poster import PosterError, poster_pdf, poster_png, poster_text
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    settings, db = _existing()
+    with db.session() as s:
+        c = s.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+        if c is None:
+            raise click.ClickException(f"no campaign {slug}")
+        lang = language or c.language_list[0]
+        # The page's address on the poster only when the public address is known.
+        url = (
+            f"{settings.public_base_url.rstrip('/')}/p/{c.slug}/?lang={lang}"
+            if settings.public_base_url
+            else ""
+        )
+        try:
+            text = poster_text(c, lang, url)
+        except PosterError as exc:
+            raise click.ClickException(str(exc)) from exc
+        made = c.created_at
+    square = out.suffix.lower() == ".png"
+    data = poster_png(text) if square else poster_pdf(text, size.upper(), made)
+    out.write_bytes(data)
+    click.echo(f"wrote {out} ({len(data) // 1024} KB)")
+
+
+@main.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def verify(folder: Path) -> None:
     """Check an export folder against its manifest.json; exit 1 on any problem."""

@@ -1,4 +1,5 @@
-"""Where campaign-uploaded prompt audio lives."""
+"""Where a campaign's files live under DATA_DIR: uploaded prompt audio, its public image and
+the public page's drawn share images."""
 
 from __future__ import annotations
 
@@ -10,3 +11,11 @@ from petition.models import Campaign
 
 def uploaded_prompt_path(campaign: Campaign, name: str, language: str) -> Path:
     return services().settings.data_dir / "prompts" / str(campaign.id) / language / f"{name}.wav"
+
+
+def campaign_image_path(campaign: Campaign) -> Path:
+    return services().settings.data_dir / "public" / str(campaign.id) / "image.jpg"
+
+
+def public_cache_dir(campaign: Campaign) -> Path:
+    return services().settings.data_dir / "public" / str(campaign.id) / "cache"

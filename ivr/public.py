@@ -1,7 +1,7 @@
 """Public progress a campaign can embed: totals only, no personal data, cached briefly.
 
 `progress.json` for scripts, `badge.svg` for a README or a newsletter (`?lang=` for its words,
-`?title=1` for the campaign's name in it); the page itself is ivr/staff/embed.py.
+`?title=1` for the campaign's name in it); the pages are ivr/public_page.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import time
 from typing import Any
 from xml.sax.saxutils import escape
 
-import phonenumbers
 from flask import Blueprint, Response, abort, jsonify, request
 
 from ivr import i18n
@@ -19,17 +18,12 @@ from petition.counting.tally import campaign_rule, counted_tally
 from petition.counting.thresholds import bar_percent, progress
 from petition.line.campaigns import line_state
 from petition.models import Campaign, utcnow
+from petition.reporting.public_face import shown_number
 
 bp = Blueprint("public", __name__, url_prefix="/p")
 
 CACHE_SECONDS = 10
 _cache: dict[str, tuple[float, dict[str, Any]]] = {}
-
-
-def shown_number(e164: str) -> str:
-    """+3220000001 as people write it: +32 2 000 00 01."""
-    parsed = phonenumbers.parse(e164)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def clear_cache() -> None:
@@ -56,7 +50,8 @@ def public_progress(slug: str) -> dict[str, Any]:
             "open": line.value == "open",
             "line": line.value,
             "numbers": [
-                {"e164": n.number, "shown": shown_number(n.number)} for n in campaign.numbers
+                {"e164": n.number, "shown": shown_number(n.number).international}
+                for n in campaign.numbers
             ],
             "languages": campaign.language_list,
             "signatures": tally.total,

@@ -1,7 +1,7 @@
 """Staff pages under /staff/: live count, review by ear, signatures, campaign settings.
 
-`bp` is the staff blueprint (its gate is in auth.py); `embed_bp` serves the public embeddable
-progress page. Importing the view modules registers their routes on `bp`.
+`bp` is the staff blueprint (its gate is in auth.py). Importing the view modules registers
+their routes on `bp`.
 """
 
 from ivr.staff import (  # noqa: F401 (importing registers the routes)
@@ -11,10 +11,10 @@ from ivr.staff import (  # noqa: F401 (importing registers the routes)
     exports,
     guarding,
     overview,
+    public_face,
     reviewing,
     signatures,
 )
 from ivr.staff.auth import bp
-from ivr.staff.embed import bp as embed_bp
 
-__all__ = ["bp", "embed_bp"]
+__all__ = ["bp"]

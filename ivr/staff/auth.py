@@ -37,6 +37,8 @@ from petition.counting.regions import Region, region_label
 from petition.line import campaigns
 from petition.models import Campaign, User
 from petition.operations import users
+from petition.reporting.campaign_image import MAX_BYTES as image_max_bytes
+from petition.reporting.campaign_image import TOO_LARGE as image_too_large
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,7 +48,7 @@ SESSION_HOURS = 12
 OPEN_ENDPOINTS = {"staff.login", "staff.language"}
 # Large enough for a minute of uncompressed CD-quality audio; the app's default is 2 MB.
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
-UPLOAD_ENDPOINTS = {"staff.upload_greeting"}
+UPLOAD_ENDPOINTS = {"staff.upload_greeting", "staff.upload_image"}
 CSP = (
     "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
     "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -140,6 +142,11 @@ def error_page(exc: HTTPException) -> Any:
         return {"error": exc.name}, code
     if code not in (400, 403, 404, 413):
         return exc
+    if code == 413 and request.endpoint == "staff.upload_image":
+        # Past the request's limit: say the image's own limit, on the page the admin was on.
+        flash(gettext(image_too_large, mb=image_max_bytes // (1024 * 1024)), "error")
+        slug = (request.view_args or {}).get("slug", "")
+        return redirect(url_for("staff.campaign_details", slug=slug) + "#image")
     return render_template("staff/error.html", code=code), code
 
 

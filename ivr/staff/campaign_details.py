@@ -15,6 +15,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response
 
 from ivr.i18n import gettext
+from ivr.media import campaign_image_path
 from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from petition.counting.thresholds import CUSTOM, PRESETS
@@ -29,6 +30,7 @@ from petition.i18n import (
 )
 from petition.line import campaigns
 from petition.line.campaigns import CampaignDetails, CampaignInvalid, Problem, rule_has_regions
+from petition.reporting.campaign_image import MAX_BYTES as IMAGE_MAX_BYTES
 
 # Preset rules first in the list, the campaign's own number last.
 RULES = (*PRESETS, CUSTOM)
@@ -151,6 +153,13 @@ def _values(details: CampaignDetails) -> dict[str, Any]:
 
 def _page(values: dict[str, Any], problems: dict[str, Problem], **context: Any) -> str:
     messages = {name: gettext(p.message, **p.values) for name, p in problems.items()}
+    campaign = context.get("campaign")
+    if campaign is not None and campaign_image_path(campaign).exists():
+        context["image_url"] = url_for(
+            "public_page.image",
+            slug=campaign.slug,
+            v=int(campaign_image_path(campaign).stat().st_mtime),
+        )
     return render_template(
         "staff/campaign_form.html",
         values=values,
@@ -158,6 +167,7 @@ def _page(values: dict[str, Any], problems: dict[str, Problem], **context: Any) 
         rules=[(key, PRESETS.get(key)) for key in RULES],
         call_languages=LANGUAGES,
         zones=_zones(),
+        image_max_mb=IMAGE_MAX_BYTES // (1024 * 1024),
         **context,
     )
 

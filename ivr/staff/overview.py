@@ -26,6 +26,7 @@ from petition.line.campaigns import line_state
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.names import sampling
 from petition.reporting.stats import campaign_stats
+from petition.review import queues
 
 # The live figures are computed at most this often per process, however many staff watch.
 LIVE_SECONDS = 3
@@ -108,17 +109,25 @@ def live_figures(stats: dict[str, Any]) -> dict[str, Any]:
 def campaigns() -> str:
     now = utcnow()
     with services().db.session() as s:
-        rows = s.execute(
-            sa.select(Signature.campaign_id, Signature.state, sa.func.count())
-            .where(Signature.state.in_([SignatureState.COUNTED, SignatureState.NEEDS_REVIEW]))
-            .group_by(Signature.campaign_id, Signature.state)
-        ).all()
-        counts = {(cid, state): n for cid, state, n in rows}
+        counted = dict(
+            s.execute(
+                sa.select(Signature.campaign_id, sa.func.count())
+                .where(Signature.state == SignatureState.COUNTED)
+                .group_by(Signature.campaign_id)
+            ).all()
+        )
+
+        def waiting(campaign_id: int, queue: str) -> int:
+            # The review queues' own condition, as the overview and the review page count.
+            where = queues.queue_filter(campaign_id, queue)
+            return s.scalar(sa.select(sa.func.count()).where(where)) or 0
+
         items = [
             {
                 "campaign": c,
-                "counted": counts.get((c.id, SignatureState.COUNTED), 0),
-                "needs_review": counts.get((c.id, SignatureState.NEEDS_REVIEW), 0),
+                "counted": counted.get(c.id, 0),
+                "held": waiting(c.id, queues.REVIEW),
+                "names": waiting(c.id, queues.NAME_CHECKS),
                 "target": campaign_rule(c).total,
                 "line": line_state(c, now).value,
             }

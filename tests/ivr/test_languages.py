@@ -64,7 +64,8 @@ def test_the_public_page_recruits_in_the_visitors_language(
     assert '<html lang="fr">' in page
     assert "Pour une meilleure protection des mineurs en ligne." in page
     assert 'href="tel:+3220000001"' in page and "+32 2 000 00 01" in page
-    assert "sur 25\u202f000" in page and "1</strong> signature <span>" in page
+    assert "sur 25\u202f000" in page and '"signatures">1</strong>' in page
+    assert 'data-other="signatures">signature</span>' in page  # French: 1 signature
     assert 'value="1.5"' in page  # one signature is a bar one can see
     # Accept-Language when there is no ?lang=
     dutch = client.get("/p/glenn/", headers={"Accept-Language": "nl-BE,nl;q=0.9"})
