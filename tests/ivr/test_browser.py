@@ -522,7 +522,7 @@ def test_the_dutch_export_page_gives_a_dutch_pdf_and_the_french_public_page_a_nu
         page.goto(f"{live_url}/p/kamer/?lang=fr")
         expect(page.get_by_role("heading", level=1)).to_have_text("Bescherm minderjarigen online")
         tel = page.locator(f"a[href='tel:{KAMER_NUMBER}']")
-        expect(tel).to_have_text("+32 2 000 00 05")
+        expect(tel).to_contain_text("+32 2 000 00 05")
         expect(page.locator(".count")).to_contain_text("25\u202f000")  # as French writes it
         expect(page.locator(".count")).to_contain_text("sur 25")
         shot(page, "35-fr-public-page")
