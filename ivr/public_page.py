@@ -88,6 +88,7 @@ def page(slug: str) -> Response:
         country=numbers[0].country_name(lang) if numbers and numbers[0].country else "",
         steps=public_face.steps(campaign, loc),
         call_length=public_face.call_length(campaign, loc),
+        help_offer=public_face.help_offer(campaign, loc),
         privacy=public_face.privacy_notice(campaign, loc),
         alternates=alternates,
         canonical=alternates.get(lang) or url_for("public_page.page", slug=slug, _external=True),

@@ -126,10 +126,9 @@ def normalize_helpline(raw: str, default_region: str = "BE") -> str | None:
     return None
 
 
-def spoken_digits(e164: str, caller_region: str = "BE") -> str:
-    """A number as a voice should read it to a caller in `caller_region`: the digits they would
-    dial, one by one, their groups apart ("1 1 6, 0 0 0"; "0 7 0, 2 3, 3 4, 4 3"; from
-    abroad with the international prefix, "0 0, 4 9, ...")."""
+def dialled_groups(e164: str, caller_region: str = "BE") -> list[str]:
+    """The digits a caller in `caller_region` dials for a number, in the groups people write
+    them in: ["116", "000"]; ["070", "23", "34", "43"]; from abroad ["00", "32", "70", ...]."""
     parsed = phonenumbers.parse(e164)
     if phonenumbers.is_valid_number(parsed):
         dialled = phonenumbers.format_out_of_country_calling_number(parsed, caller_region)
@@ -137,7 +136,13 @@ def spoken_digits(e164: str, caller_region: str = "BE") -> str:
         digits = phonenumbers.national_significant_number(parsed)
         dialled = f"{digits[:3]} {digits[3:]}" if len(digits) == 6 else digits
     groups = ["".join(ch for ch in group if ch.isdigit()) for group in dialled.split()]
-    return ", ".join(" ".join(group) for group in groups if group)
+    return [group for group in groups if group]
+
+
+def spoken_digits(e164: str, caller_region: str = "BE") -> str:
+    """A number as a voice should read it to a caller: the digits one by one, their groups
+    apart ("1 1 6, 0 0 0"; "0 7 0, 2 3, 3 4, 4 3")."""
+    return ", ".join(" ".join(group) for group in dialled_groups(e164, caller_region))
 
 
 def region_of(raw: str | None, default: str = "BE") -> str:

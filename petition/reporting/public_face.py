@@ -14,7 +14,9 @@ import phonenumbers
 from babel import Locale
 
 from petition.i18n import N_, Localizer
+from petition.line import helpline
 from petition.models import Campaign
+from petition.privacy import phones
 
 # A call's parts, in seconds (ivr/twiml.py): the language menu, the greeting with its privacy
 # sentence, ten seconds after the beep, the thanks; each optional step adds its own.
@@ -75,6 +77,18 @@ def steps(campaign: Campaign, loc: Localizer) -> list[str]:
     else:
         third = loc.gettext("Hang up: your signature is counted.")
     return [first, second, third]
+
+
+def help_offer(campaign: Campaign, loc: Localizer) -> str | None:
+    """The campaign's helpline, for a visitor who is affected themselves: 0 in the call, or
+    its number. None when the call does not offer one."""
+    if not helpline.offered(campaign) or campaign.helpline is None:
+        return None
+    number = " ".join(phones.dialled_groups(campaign.helpline))
+    return loc.gettext(
+        "Need to talk to someone? Press 0 at any time during the call, or call %(number)s.",
+        number=number,
+    )
 
 
 def call_length(campaign: Campaign, loc: Localizer) -> str:

@@ -116,6 +116,17 @@ def test_a_closed_campaign_says_so_with_its_final_count(
     assert "call-button" not in page
 
 
+def test_a_campaign_with_a_helpline_tells_visitors_how_to_reach_it(
+    client: FlaskClient, db: Database
+) -> None:
+    assert "help-offer" not in client.get("/p/glenn/?lang=en").data.decode()
+    _set(db, helpline="+32116000", offer_helpline=True)
+    page = client.get("/p/glenn/?lang=en").data.decode()
+    assert "Need to talk to someone? Press 0 at any time during the call, or call 116 000." in page
+    french = client.get("/p/glenn/?lang=fr").data.decode()
+    assert "appelez le 116 000" in french.replace("&#39;", "'")
+
+
 def test_titles_and_descriptions_are_text_on_the_page_the_image_and_the_poster(
     client: FlaskClient, db: Database, tmp_path: Path
 ) -> None:
