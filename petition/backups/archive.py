@@ -165,7 +165,7 @@ def make_backup(
         _write_archive(partial, files, manifest)
         os.replace(partial, out)
         _fsync_dir(folder)
-    except OSError as exc:
+    except (OSError, sqlite3.Error) as exc:
         raise BackupError(f"the backup could not be written to {folder}: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
