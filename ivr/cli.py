@@ -763,7 +763,9 @@ def _report_restore(done: Any) -> None:
         click.echo(f"erased again: {done.erased_again} signature(s) erased since the backup")
     if done.recordings_past_retention:
         click.echo(f"deleted {done.recordings_past_retention} recording(s) past retention")
-    if done.counts_now and done.counts_now != done.counts_restored:
+    if done.counts_now and not done.database_restored:
+        click.echo("in the database now: " + _figures(done.counts_now))
+    elif done.counts_now and done.counts_now != done.counts_restored:
         click.echo("now: " + _figures(done.counts_now))
 
 

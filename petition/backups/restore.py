@@ -103,7 +103,10 @@ def restore(
     else:
         result.database_restored = False
         if database_url and not database_url.startswith("sqlite"):
+            # Its data came back with pg_restore: erase again there. Paths stay as they are
+            # (the database may serve other machines).
             _finish_database(database_url, result, lists_now, None, None)
+            result.counts_restored = {}
     return result
 
 

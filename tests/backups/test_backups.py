@@ -21,13 +21,16 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from click.testing import CliRunner
 from twilio.request_validator import RequestValidator
 
+from ivr.cli import main
 from petition.backups.archive import (
     BackupError,
     DamagedArchive,
     NewerSchema,
     make_backup,
+    read_manifest,
     unpack,
 )
 from petition.backups.restore import restore, verify_backup
@@ -36,7 +39,7 @@ from petition.counting.rules import Heard, decide
 from petition.db import Database
 from petition.line import calls
 from petition.models import AuditEvent, Call, Campaign, Recording, Signature
-from petition.privacy import journal
+from petition.privacy import journal, phones
 from petition.privacy.erasure import erase_signer
 from tests.conftest import (
     ACCOUNT_SID,
@@ -44,6 +47,7 @@ from tests.conftest import (
     CAMPAIGN_NUMBER,
     PUBLIC_BASE_URL,
     add_campaign,
+    empty_postgres,
     make_settings,
 )
 
@@ -545,3 +549,109 @@ def test_recordings_past_retention_are_left_out(
     with Database(f"sqlite:///{tmp_path / 'r' / 'petition.sqlite3'}").session() as s:
         rec2 = s.scalar(sa.select(Recording).where(Recording.recording_sid == old_sid))
         assert rec2 is not None and rec2.deleted_at is not None
+
+
+def cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    return {
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "PETITION_CONFIG": str(tmp_path / "none.toml"),
+        "BACKUP_DIR": str(settings.backup_dir),
+    }
+
+
+def test_the_commands_back_up_verify_and_refuse_an_edited_archive_by_name(
+    settings: Settings, db: Database, campaign: int, tmp_path: Path
+) -> None:
+    for i in range(2):
+        sign_up(db, settings, mobile(i, 4), f"Mijn naam is {NAMES[i]}")
+    env = cli_env(settings, tmp_path)
+    runner = CliRunner()
+    made = runner.invoke(main, ["backup"], env=env)
+    assert made.exit_code == 0, made.output
+    (archive,) = settings.backup_dir.glob("petition-*.tar.gz")
+    assert f"wrote {archive}" in made.stdout
+    assert "2 signature(s) counted, 2 recording(s)" in made.stdout
+    checked = runner.invoke(main, ["verify-backup", str(archive)], env=env)
+    assert checked.exit_code == 0, checked.output
+    assert "restored: campaigns 1, calls 2, recordings 2, signatures 2, counted 2" in checked.stdout
+    assert checked.stdout.rstrip().endswith("matches its manifest")
+    edited = rewrite(
+        archive, tmp_path / "e.tar.gz", change={"secrets.json": b"{}"}, keep_manifest=True
+    )
+    refused = runner.invoke(main, ["verify-backup", str(edited)], env=env)
+    assert refused.exit_code == 1
+    assert "secrets.json differs from the manifest" in refused.stderr
+    target = tmp_path / "elsewhere"
+    restored = runner.invoke(main, ["restore", str(archive), "--data-dir", str(target)], env=env)
+    assert restored.exit_code == 0, restored.output
+    assert f"DATA_DIR={target} petition run" in restored.stdout
+    again = runner.invoke(main, ["restore", str(archive), "--data-dir", str(target)], env=env)
+    assert again.exit_code == 1 and "--force" in again.stderr
+
+
+@pytest.mark.postgres
+def test_with_postgresql_the_backup_says_to_use_pg_dump_and_keeps_secrets_and_recordings(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    empty_postgres(postgres_url)
+    settings = make_settings(tmp_path, postgres_url, redis_url, BACKUP_DIR=str(tmp_path / "disk2"))
+    db = Database(postgres_url)
+    try:
+        campaign = add_campaign(db)
+        signers = [mobile(i, 5) for i in range(3)]
+        for i, number in enumerate(signers):
+            sign_up(db, settings, number, f"Mijn naam is {NAMES[i]}")
+        out = tmp_path / "pg.tar.gz"
+        result = CliRunner().invoke(
+            main, ["backup", "--out", str(out)], env=cli_env(settings, tmp_path)
+        )
+        assert result.exit_code == 0, result.output
+        assert "back it up with pg_dump" in result.stderr
+        manifest = read_manifest(out)
+        assert manifest["database"] == "postgresql"
+        assert "petition.sqlite3" not in manifest["files"]
+        assert "secrets.json" in manifest["files"]
+        assert sum(n.startswith("recordings/") for n in manifest["files"]) == 3
+        assert manifest["counts"]["counted"] == 3
+        # Erased after the backup; then the database is lost and pg_restore brings it back
+        # as it was at the backup (here: the erased row made as it was again).
+        with db.session() as s:
+            erase_signer(
+                s,
+                s.get_one(Campaign, campaign),
+                signers[1],
+                hash_key=settings.phone_hash_key,
+                actor="dpo",
+                journal_paths=journal.journal_paths(settings),
+            )
+        with db.session() as s:
+            sig = s.scalars(sa.select(Signature).where(Signature.reason == "erased")).one()
+            caller = phones.hash_number(signers[1], settings.phone_hash_key)
+            sig.state, sig.reason, sig.name = "counted", None, NAMES[1]
+            sig.caller_hash = sig.counted_key = caller
+            erased_id = sig.id
+    finally:
+        db.dispose()
+    shutil.rmtree(settings.data_dir)
+    done = restore(
+        out,
+        settings.data_dir,
+        erasure_lists=[settings.backup_dir / journal.JOURNAL_NAME],
+        database_url=postgres_url,
+    )
+    assert not done.database_restored
+    assert (settings.data_dir / "secrets.json").read_text()
+    assert json.loads((settings.data_dir / "secrets.json").read_text())["PHONE_HASH_KEY"] == (
+        settings.phone_hash_key
+    )
+    assert len(list((settings.data_dir / "recordings").rglob("*.wav"))) == 3
+    assert len(journal.read([settings.data_dir / journal.JOURNAL_NAME])) == 1
+    assert done.erased_again == 1 and done.counts_now["counted"] == 2
+    db = Database(postgres_url)
+    try:
+        with db.session() as s:
+            sig = s.get_one(Signature, erased_id)
+            assert (sig.state, sig.reason, sig.caller_hash) == ("rejected", "erased", None)
+    finally:
+        db.dispose()
