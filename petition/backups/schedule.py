@@ -110,7 +110,10 @@ def nightly(settings: Settings, now: datetime | None = None) -> Made | None:
     if not is_due(newest[0].made_at if newest else None, now):
         return None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackupError(f"cannot make the backup folder {folder}: {exc}") from exc
         with _only_one(folder) as mine:
             if not mine:
                 return None
