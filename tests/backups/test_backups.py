@@ -582,9 +582,19 @@ def test_the_commands_back_up_verify_and_refuse_an_edited_archive_by_name(
     refused = runner.invoke(main, ["verify-backup", str(edited)], env=env)
     assert refused.exit_code == 1
     assert "secrets.json differs from the manifest" in refused.stderr
+    # Erased after the backup: the list is in DATA_DIR and in BACKUP_DIR.
+    erased = runner.invoke(
+        main, ["erase", "--campaign", "glenn", "--number", mobile(1, 4)], env=env
+    )
+    assert erased.exit_code == 0, erased.output
+    for folder in (settings.data_dir, settings.backup_dir):
+        assert len(journal.read([folder / journal.JOURNAL_NAME])) == 1
+    shutil.rmtree(settings.data_dir)
     target = tmp_path / "elsewhere"
     restored = runner.invoke(main, ["restore", str(archive), "--data-dir", str(target)], env=env)
     assert restored.exit_code == 0, restored.output
+    assert "erased again: 1 signature(s) erased since the backup" in restored.stdout
+    assert "now: campaigns 1, calls 2, recordings 2, signatures 2, counted 1" in restored.stdout
     assert f"DATA_DIR={target} petition run" in restored.stdout
     again = runner.invoke(main, ["restore", str(archive), "--data-dir", str(target)], env=env)
     assert again.exit_code == 1 and "--force" in again.stderr

@@ -4,6 +4,8 @@ tried again, and the line on the overview's processing health."""
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +19,7 @@ from petition.db import Database
 from petition.models import utcnow
 from petition.privacy import journal
 from tests.ivr.test_staff import signed_in
-
-pytestmark = pytest.mark.usefixtures("campaign")
+from tests.test_one_machine import OneMachine, petition
 
 
 @pytest.fixture
@@ -58,6 +59,7 @@ def test_only_the_newest_are_kept_and_partial_files_are_not_backups(tmp_path: Pa
     assert (tmp_path / "notes.txt").exists()
 
 
+@pytest.mark.usefixtures("campaign")
 def test_the_nightly_backup_keeps_seven_and_copies_the_erasure_list(
     settings: Settings, db: Database
 ) -> None:
@@ -72,6 +74,7 @@ def test_the_nightly_backup_keeps_seven_and_copies_the_erasure_list(
     assert not standing(settings).stale
 
 
+@pytest.mark.usefixtures("campaign")
 def test_a_failed_night_is_shown_and_the_next_attempt_succeeds(
     settings: Settings, db: Database, tmp_path: Path
 ) -> None:
@@ -88,6 +91,7 @@ def test_a_failed_night_is_shown_and_the_next_attempt_succeeds(
     assert not shown.stale and shown.error is None
 
 
+@pytest.mark.usefixtures("campaign")
 def test_the_overview_shows_the_last_backup_and_warns_when_none_is_recent(
     client: FlaskClient, settings: Settings, db: Database
 ) -> None:
@@ -105,3 +109,29 @@ def test_the_overview_shows_the_last_backup_and_warns_when_none_is_recent(
     os.rename(made.path, made.path.with_name(backup_name(old)))
     page = client.get("/staff/c/glenn/").data.decode()
     assert "No backup younger than 36 hours" in page
+
+
+@pytest.fixture
+def one_machine(tmp_path: Path, whisper_model_dir: Path) -> Iterator[OneMachine]:
+    """`petition run` on its defaults, its backups on another disk."""
+    run = OneMachine(tmp_path, whisper_model_dir, BACKUP_DIR=str(tmp_path / "disk2"))
+    try:
+        run.wait_ready()
+        yield run
+    finally:
+        run.stop()
+
+
+@pytest.mark.whisper
+def test_petition_run_makes_a_backup_on_its_first_start_that_restores(
+    one_machine: OneMachine, tmp_path: Path
+) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not kept_backups(tmp_path / "disk2"):
+        time.sleep(0.2)
+    (first,) = kept_backups(tmp_path / "disk2")
+    assert "nightly backups: " in (tmp_path / "run.out").read_text()
+    checked = petition(one_machine.env, "verify-backup", str(first.path))
+    assert "matches its manifest" in checked
+    assert one_machine.stop() == 0
+    assert not [p for p in (tmp_path / "disk2").iterdir() if p.name.endswith(".partial")]
