@@ -715,11 +715,12 @@ def restore(archive: Path, data_dir: Path | None, force: bool) -> None:
     """Restore a backup: check it, unpack it, update its schema, erase again whom it must."""
     from petition.backups.archive import BackupError
     from petition.backups.restore import restore as restore_archive
-    from petition.config import resolve_data_dir
+    from petition.config import config_path, read_config, resolve_data_dir
     from petition.privacy.journal import JOURNAL_NAME
 
-    env = dict(os.environ)
-    target = (data_dir or resolve_data_dir(env)).absolute()
+    given = dict(os.environ)
+    env = {**read_config(config_path(given)), **{k: v for k, v in given.items() if v}}
+    target = (data_dir or resolve_data_dir(given)).absolute()
     # Copies of the erasure list that outlive the data disk: beside the archive, and in
     # BACKUP_DIR when it is set.
     lists = [archive.absolute().parent / JOURNAL_NAME]
