@@ -257,7 +257,8 @@ class _Hashing(io.RawIOBase):
 def _write_archive(partial: Path, files: list[tuple[str, Path]], manifest: dict[str, Any]) -> None:
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as raw:
-        with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        # Recordings hardly compress: gzip's usual level, not its slowest.
+        with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
             for name, path in files:
                 try:
                     _add(tar, name, path, manifest)
