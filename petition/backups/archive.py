@@ -126,6 +126,9 @@ def make_backup(
     """
     out = out.absolute()
     folder = out.parent
+    if is_sqlite(settings.database_url) and not sqlite_path(settings.database_url).is_file():
+        # sqlite3 would make an empty database there, and back that up.
+        raise BackupError(f"no database at {sqlite_path(settings.database_url)}")
     if out.exists():
         raise BackupError(f"{out} exists already: choose another name")
     try:

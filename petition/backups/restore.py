@@ -82,18 +82,21 @@ def restore(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     result = Restored(data_dir=data_dir, manifest=manifest)
-    old_lists = [data_dir / journal.JOURNAL_NAME]
+    # Read before anything moves (the backup folder may lie inside the data folder).
+    lists_now = journal.read(
+        [staging / journal.JOURNAL_NAME, data_dir / journal.JOURNAL_NAME, *erasure_lists]
+    )
+    if data_dir.exists() and _holds_data(data_dir):
+        aside = data_dir.with_name(f"{data_dir.name}.before-restore-{utcnow():%Y%m%d-%H%M%S}")
+        os.rename(data_dir, aside)
+        result.moved_aside = aside
     if data_dir.exists():
-        if _holds_data(data_dir):
-            aside = data_dir.with_name(f"{data_dir.name}.before-restore-{utcnow():%Y%m%d-%H%M%S}")
-            os.rename(data_dir, aside)
-            result.moved_aside = aside
-            old_lists = [aside / journal.JOURNAL_NAME]
-        else:
-            data_dir.rmdir()
-    lists = [*old_lists, *erasure_lists]
-    lists_now = journal.read([staging / journal.JOURNAL_NAME, *lists])
-    os.rename(staging, data_dir)
+        # Empty, or holding only what is not data (its backups folder, say): filled in place.
+        for entry in staging.iterdir():
+            os.rename(entry, data_dir / entry.name)
+        staging.rmdir()
+    else:
+        os.rename(staging, data_dir)
     if lists_now:
         journal.write_all(data_dir / journal.JOURNAL_NAME, lists_now)
     if (data_dir / DATABASE).exists():

@@ -665,3 +665,32 @@ def test_with_postgresql_the_backup_says_to_use_pg_dump_and_keeps_secrets_and_re
             assert (sig.state, sig.reason, sig.caller_hash) == ("rejected", "erased", None)
     finally:
         db.dispose()
+
+
+def test_a_data_folder_that_kept_only_its_backups_is_restored_in_place(
+    settings: Settings, db: Database, campaign: int, tmp_path: Path
+) -> None:
+    """The default BACKUP_DIR lies inside DATA_DIR: when the database and secrets are lost but
+    that folder is not, the restore fills DATA_DIR around it and reads its erasure list."""
+    here = settings.with_changes(backup_folder=None)
+    numbers = [mobile(i, 6) for i in range(3)]
+    for i, number in enumerate(numbers):
+        sign_up(db, here, number, f"Mijn naam is {NAMES[i]}")
+    made = make_backup(here, here.backup_dir / "petition-x.tar.gz")
+    with db.session() as s:
+        erase_signer(
+            s,
+            s.get_one(Campaign, campaign),
+            numbers[2],
+            hash_key=here.phone_hash_key,
+            actor="dpo",
+            journal_paths=journal.journal_paths(here),
+        )
+    db.dispose()
+    for name in ("petition.sqlite3", "secrets.json", "recordings", "erasures.jsonl"):
+        path = here.data_dir / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    done = restore(made.path, here.data_dir, erasure_lists=[here.backup_dir / "erasures.jsonl"])
+    assert done.moved_aside is None and made.path.exists()
+    assert done.erased_again == 1 and done.counts_now["counted"] == 2
+    assert (here.data_dir / "secrets.json").exists()
