@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from alembic import command
 from click.testing import CliRunner
 from twilio.request_validator import RequestValidator
 
@@ -29,6 +30,7 @@ from petition.backups.archive import (
     BackupError,
     DamagedArchive,
     NewerSchema,
+    head_revision,
     make_backup,
     read_manifest,
     unpack,
@@ -36,7 +38,7 @@ from petition.backups.archive import (
 from petition.backups.restore import restore, verify_backup
 from petition.config import Settings, load_settings
 from petition.counting.rules import Heard, decide
-from petition.db import Database
+from petition.db import Database, alembic_config
 from petition.line import calls
 from petition.models import AuditEvent, Call, Campaign, Recording, Signature
 from petition.privacy import journal, phones
@@ -694,3 +696,25 @@ def test_a_data_folder_that_kept_only_its_backups_is_restored_in_place(
     assert done.moved_aside is None and made.path.exists()
     assert done.erased_again == 1 and done.counts_now["counted"] == 2
     assert (here.data_dir / "secrets.json").exists()
+
+
+def test_an_archive_from_an_older_schema_is_brought_up_to_date(
+    settings: Settings, tmp_path: Path
+) -> None:
+    old = Database(settings.database_url)
+    with old.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+    old.dispose()
+    made = make_backup(settings, tmp_path / "old.tar.gz")
+    assert made.manifest["schema_revision"] == "0008" != head_revision()
+    done = restore(made.path, tmp_path / "r")
+    restored = Database(f"sqlite:///{tmp_path / 'r' / 'petition.sqlite3'}")
+    try:
+        with restored.session() as s:
+            version = s.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    finally:
+        restored.dispose()
+    assert version == head_revision()
+    assert done.counts_restored == made.manifest["counts"]
