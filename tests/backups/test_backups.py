@@ -718,3 +718,18 @@ def test_an_archive_from_an_older_schema_is_brought_up_to_date(
         restored.dispose()
     assert version == head_revision()
     assert done.counts_restored == made.manifest["counts"]
+
+
+def test_an_erasure_list_that_cannot_be_written_beside_the_backups_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "not-a-folder").write_text("")
+    data_list = tmp_path / "data" / journal.JOURNAL_NAME
+    problems = journal.append(
+        [data_list, tmp_path / "not-a-folder" / journal.JOURNAL_NAME], "glenn", "cd" * 32
+    )
+    assert len(problems) == 1 and "could not be written" in problems[0]
+    assert journal.read([data_list])[0].caller_hash == "cd" * 32
+    # In DATA_DIR it must be written: no erasure without it.
+    with pytest.raises(OSError):
+        journal.append([tmp_path / "not-a-folder" / "x" / journal.JOURNAL_NAME], "glenn", "ef")
