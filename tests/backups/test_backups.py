@@ -78,7 +78,9 @@ def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
     return make_settings(tmp_path, database_url, redis_url, BACKUP_DIR=str(tmp_path / "disk2"))
 
 
-def sign_up(db: Database, settings: Settings, caller: str, text: str, audio: bool = True) -> int:
+def sign_up(
+    db: Database, settings: Settings, caller: str, text: str, audio_bytes: int = 20_000
+) -> int:
     """A call whose recording was stored and heard: returns the signature id."""
     n = next(_sids)
     with db.session() as s:
@@ -93,10 +95,10 @@ def sign_up(db: Database, settings: Settings, caller: str, text: str, audio: boo
             hash_key=settings.phone_hash_key,
         )
         rec = arrival.recording
-        if audio:
+        if audio_bytes:
             path = settings.recordings_dir / str(rec.campaign_id) / f"{rec.recording_sid}.wav"
             path.parent.mkdir(parents=True, exist_ok=True)
-            body = b"RIFF" + os.urandom(20_000)
+            body = b"RIFF" + os.urandom(audio_bytes)
             path.write_bytes(body)
             rec.storage_path, rec.sha256 = str(path), hashlib.sha256(body).hexdigest()
             rec.size_bytes, rec.status = len(body), "done"
@@ -448,8 +450,9 @@ def test_a_full_disk_leaves_no_partial_archive_and_the_next_run_succeeds(
 def test_a_backup_killed_in_the_middle_leaves_nothing_under_its_name_and_the_next_succeeds(
     settings: Settings, db: Database, campaign: int, tmp_path: Path
 ) -> None:
+    # 40 MB of recordings: the archive takes a while to write, long enough to be killed in.
     for i in range(200):
-        sign_up(db, settings, f"+3247600{i:04d}", "Mijn naam is Jan Peeters")
+        sign_up(db, settings, f"+3247600{i:04d}", "Mijn naam is Jan Peeters", 200_000)
     out = tmp_path / "out" / "b.tar.gz"
     env = {
         **os.environ,
