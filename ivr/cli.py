@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -225,6 +226,9 @@ def run(host: str, port: int, n_workers: int, grace: float) -> None:
     children.append(
         Child("web", [*me, "serve", "--host", host, "--port", str(port)], env, stop_timeout=10)
     )
+    if settings.backup_keep > 0:
+        # Nightly backups into BACKUP_DIR; stopped like the others, its partial file removed.
+        children.append(Child("backups", [*me, "nightly-backups"], env, stop_timeout=30))
     click.echo(f"data folder: {settings.data_dir}")
     click.echo(f"database: {safe_url(settings.database_url)}")
     if written:
@@ -232,6 +236,10 @@ def run(host: str, port: int, n_workers: int, grace: float) -> None:
     elif settings.config_file and settings.config_file.exists():
         click.echo(f"configuration file: {settings.config_file}")
     click.echo(f"recordings accepted from: {', '.join(settings.recording_hosts)}")
+    if settings.backup_keep > 0:
+        click.echo(
+            f"nightly backups: {settings.backup_dir} (the {settings.backup_keep} newest kept)"
+        )
     raise SystemExit(Supervisor(children).run())
 
 
@@ -691,6 +699,7 @@ def verify(folder: Path) -> None:
 def erase(slug: str, number: str, actor: str) -> None:
     """Erase one signer on request (GDPR): name, recording and count, found by their number."""
     from petition.privacy.erasure import erase_signer
+    from petition.privacy.journal import journal_paths
 
     settings, db = _existing()
     with db.session() as s:
@@ -698,10 +707,193 @@ def erase(slug: str, number: str, actor: str) -> None:
         if c is None:
             raise click.ClickException(f"no campaign {slug}")
         try:
-            done = erase_signer(s, c, number, hash_key=settings.phone_hash_key, actor=actor)
+            done = erase_signer(
+                s,
+                c,
+                number,
+                hash_key=settings.phone_hash_key,
+                actor=actor,
+                journal_paths=journal_paths(settings),
+            )
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(
+                f"nothing erased: the erasure list in {settings.data_dir} could not be "
+                f"written ({exc}); a restore from a backup would bring the signer back"
+            ) from exc
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"erased {done.signatures} signature(s) and {done.recordings} recording(s)")
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The archive to write (default: BACKUP_DIR/petition-<time>.tar.gz).",
+)
+@click.option("--no-recordings", is_flag=True, help="Leave the recordings out.")
+def backup(out: Path | None, no_recordings: bool) -> None:
+    """Back up the data while the service runs: database, secrets, recordings (owner-only)."""
+    from petition.backups.archive import BackupError, make_backup
+    from petition.backups.schedule import backup_name, prune
+
+    settings, _ = _existing()
+    nightly_named = out is None
+    out = out or settings.backup_dir / backup_name(utcnow())
+    if not settings.database_url.startswith("sqlite"):
+        click.echo(
+            f"The database is PostgreSQL ({safe_url(settings.database_url)}): back it up with "
+            "pg_dump (see infra/README.md, Backups). This archive holds the secrets, the "
+            "erasure list and the recordings.",
+            err=True,
+        )
+    try:
+        made = make_backup(settings, out, recordings=not no_recordings)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if nightly_named and settings.backup_keep > 0:
+        prune(settings.backup_dir, max(settings.backup_keep, 1))
+    counts = made.manifest.get("counts") or {}
+    click.echo(
+        f"wrote {made.path} ({_size(made.size)}): {counts.get('calls', 0)} call(s), "
+        f"{counts.get('counted', 0)} signature(s) counted, "
+        f"{sum(1 for f in made.manifest['files'] if f.startswith('recordings/'))} recording(s)"
+    )
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    raise AssertionError("unreachable")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to restore (default: DATA_DIR, as every command finds it).",
+)
+@click.option("--force", is_flag=True, help="Move existing data aside (never deleted) first.")
+def restore(archive: Path, data_dir: Path | None, force: bool) -> None:
+    """Restore a backup: check it, unpack it, update its schema, erase again whom it must."""
+    from petition.backups.archive import BackupError
+    from petition.backups.restore import restore as restore_archive
+    from petition.config import config_path, read_config, resolve_data_dir
+    from petition.privacy.journal import JOURNAL_NAME
+
+    given = dict(os.environ)
+    env = {**read_config(config_path(given)), **{k: v for k, v in given.items() if v}}
+    target = (data_dir or resolve_data_dir(given)).absolute()
+    # Copies of the erasure list that outlive the data disk: beside the archive, and in
+    # BACKUP_DIR when it is set.
+    lists = [archive.absolute().parent / JOURNAL_NAME]
+    if env.get("BACKUP_DIR"):
+        lists.append(Path(env["BACKUP_DIR"]).expanduser().absolute() / JOURNAL_NAME)
+    database_url = env.get("DATABASE_URL")
+    try:
+        done = restore_archive(
+            archive, target, force=force, erasure_lists=lists, database_url=database_url
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report_restore(done)
+    if done.database_restored and database_url and not database_url.startswith("sqlite"):
+        click.echo(
+            "note: DATABASE_URL names another database; the restored SQLite file is "
+            f"{target / 'petition.sqlite3'}",
+            err=True,
+        )
+    click.echo(f"restored into {target}")
+    if data_dir is not None:
+        click.echo(f"to run on it: DATA_DIR={target} petition run")
+
+
+def _report_restore(done: Any) -> None:
+    manifest = done.manifest
+    click.echo(
+        f"archive made {manifest.get('made_at')} (schema {manifest.get('schema_revision')}, "
+        f"deployment {manifest.get('deployment_id')})"
+    )
+    if done.moved_aside:
+        click.echo(f"the data that was there is kept in {done.moved_aside}")
+    if not done.database_restored:
+        click.echo(
+            "the archive holds no database (PostgreSQL: restore it with pg_restore from its "
+            "pg_dump); secrets, erasure list and recordings were restored"
+        )
+    if done.counts_restored:
+        click.echo("restored: " + _figures(done.counts_restored))
+    if done.erased_again:
+        click.echo(f"erased again: {done.erased_again} signature(s) erased since the backup")
+    if done.recordings_past_retention:
+        click.echo(f"deleted {done.recordings_past_retention} recording(s) past retention")
+    if done.counts_now and not done.database_restored:
+        click.echo("in the database now: " + _figures(done.counts_now))
+    elif done.counts_now and done.counts_now != done.counts_restored:
+        click.echo("now: " + _figures(done.counts_now))
+
+
+def _figures(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in counts.items())
+
+
+@main.command("verify-backup")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_backup(archive: Path) -> None:
+    """Restore a backup into a temporary folder and compare it with its manifest (exit 1 if not)."""
+    from petition.backups.archive import BackupError
+    from petition.backups.restore import verify_backup as verify_archive
+
+    try:
+        done, problems = verify_archive(archive)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report_restore(done)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"OK: {archive} restores, and matches its manifest")
+
+
+@main.command("nightly-backups", hidden=True)
+@click.option("--check-every", default=300.0, help="Seconds between looks at the clock.")
+def nightly_backups(check_every: float) -> None:
+    """Make the nightly backup when it is due, until stopped (run by `petition run`)."""
+    import signal as signals
+
+    from petition.backups.archive import BackupError
+    from petition.backups.schedule import RETRY_SECONDS, nightly
+
+    log = logging.getLogger("petition.backups")
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(0)  # the backup under way removes its partial file on the way out
+
+    signals.signal(signals.SIGTERM, stop)
+    settings, _ = _existing()
+    if settings.backup_keep <= 0:
+        log.info("nightly backups are off (BACKUP_KEEP=0)")
+    while True:
+        wait = check_every
+        try:
+            made = nightly(settings)
+            if made is not None:
+                log.info("backup written: %s (%d bytes)", made.path, made.size)
+        except BackupError as exc:
+            log.error("backup failed, trying again in %d s: %s", RETRY_SECONDS, exc)
+            wait = RETRY_SECONDS
+        except Exception:
+            log.exception("backup failed")
+            wait = RETRY_SECONDS
+        time.sleep(wait)
 
 
 @main.command()

@@ -84,10 +84,18 @@ class Settings:
     # which configuration file was read: for messages that say where a command looked.
     data_dir_from: str = "default"
     config_file: Path | None = None
+    # BACKUP_DIR: where the nightly backups go (None: DATA_DIR/backups; better another disk).
+    backup_folder: Path | None = None
+    # BACKUP_KEEP: how many nightly backups are kept (0: no nightly backups).
+    backup_keep: int = 7
 
     @property
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup_folder or self.data_dir / "backups"
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -189,7 +197,7 @@ def load_settings(environ: dict[str, str] | None = None, *, create: bool = True)
     path = config_path(given)
     stored = read_config(path)
     env = {**stored, **{k: v for k, v in given.items() if v}}
-    data_dir = Path(env.get("DATA_DIR") or "./data").resolve()
+    data_dir = resolve_data_dir(given)
     if given.get("DATA_DIR"):
         data_dir_from = "environment"
     elif stored.get("DATA_DIR"):
@@ -237,10 +245,22 @@ def load_settings(environ: dict[str, str] | None = None, *, create: bool = True)
         else None,
         data_dir_from=data_dir_from,
         config_file=path,
+        backup_folder=Path(env["BACKUP_DIR"]).expanduser().resolve()
+        if env.get("BACKUP_DIR")
+        else None,
+        backup_keep=max(0, int(env.get("BACKUP_KEEP") or 7)),
     )
     if found is None and not all(env.get(k) for k in _GENERATED):
         raise DataNotFound(f"no secrets.json in {data_dir}", describe(settings))
     return settings
+
+
+def resolve_data_dir(environ: dict[str, str] | None = None) -> Path:
+    """DATA_DIR as every command finds it (environment, configuration file, ./data), without
+    reading or creating anything in it: for `petition restore` on a machine that has no data."""
+    given = dict(os.environ if environ is None else environ)
+    env = {**read_config(config_path(given)), **{k: v for k, v in given.items() if v}}
+    return Path(env.get("DATA_DIR") or "./data").resolve()
 
 
 def describe(settings: Settings) -> str:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from babel.units import format_unit
 from flask import Response, jsonify, render_template
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ from ivr.services import services
 from ivr.staff import charts, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
+from petition.backups.schedule import STALE_AFTER, standing
 from petition.counting.regions import Region, region_label
 from petition.counting.tally import campaign_rule
 from petition.counting.thresholds import bar_percent
@@ -157,6 +159,8 @@ def overview(slug: str) -> str:
         health = pipeline_health(s, services().queue, campaign.id, now)
         bursts = cached("bursts", slug, LIVE_SECONDS * 10, lambda: guards.bursts(s, campaign, now))
         estimate = sampling.latest_estimate(s, campaign.id)
+    # Read from the backup folder: what is there is what a restore would have.
+    backups = standing(services().settings, now)
     lang = i18n.current_language()
     drawn = {name: _chart(name, data[name]) for name in data}
     regions = {r.value: region_label(r, lang) for r in Region}
@@ -170,6 +174,11 @@ def overview(slug: str) -> str:
         languages_seen=_languages_seen(data),
         region_names=regions,
         health=health,
+        backups=backups,
+        backup_age=(now - backups.last.made_at).total_seconds() if backups.last else None,
+        backup_size=_size(backups.last.size) if backups.last else "",
+        backup_stale_hours=int(STALE_AFTER.total_seconds() // 3600),
+        database_is_sqlite=services().settings.database_url.startswith("sqlite"),
         estimate=estimate,
         bursts=bursts,
         burst_window=guards.BURST_WINDOW,
@@ -230,6 +239,16 @@ def _chart(name: str, data: series.Series) -> Markup:
         language_name=lambda code: label("lang", code),
         format_number=num,
     )
+
+
+def _size(n: int) -> str:
+    """1,2 MB, 512 ko: a file's size as the language writes it."""
+    unit, value = "digital-byte", float(n)
+    for bigger in ("digital-kilobyte", "digital-megabyte", "digital-gigabyte"):
+        if value < 1000:
+            break
+        unit, value = bigger, value / 1000
+    return str(format_unit(round(value, 1), unit, length="short", locale=i18n.current_language()))
 
 
 def _age(seconds: float | None) -> str:
