@@ -25,6 +25,7 @@ from typing import Any
 import platformdirs
 
 DEFAULT_RECORDING_HOSTS = ("api.twilio.com",)
+DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
 # What the configuration file records when `petition run` writes it (when they are set).
 REMEMBERED = ("DATA_DIR", "DATABASE_URL", "REDIS_URL")
 
@@ -84,6 +85,10 @@ class Settings:
     # which configuration file was read: for messages that say where a command looked.
     data_dir_from: str = "default"
     config_file: Path | None = None
+    # The carrier's REST API (numbers, calls, alerts): Twilio's, or a compatible carrier's.
+    twilio_api_base: str = DEFAULT_TWILIO_API_BASE
+    # Seconds a REST request may take before the carrier is called unreachable.
+    twilio_api_timeout: float = 10.0
 
     @property
     def recordings_dir(self) -> Path:
@@ -237,6 +242,8 @@ def load_settings(environ: dict[str, str] | None = None, *, create: bool = True)
         else None,
         data_dir_from=data_dir_from,
         config_file=path,
+        twilio_api_base=(env.get("TWILIO_API_BASE") or DEFAULT_TWILIO_API_BASE).rstrip("/"),
+        twilio_api_timeout=float(env.get("TWILIO_API_TIMEOUT") or 10),
     )
     if found is None and not all(env.get(k) for k in _GENERATED):
         raise DataNotFound(f"no secrets.json in {data_dir}", describe(settings))
