@@ -11,6 +11,8 @@ from flask import Response, jsonify, render_template
 from markupsafe import Markup
 
 from ivr import i18n
+from ivr.carrier.health import carrier_alerts, line_health
+from ivr.carrier.rest import Said
 from ivr.i18n import gettext, ngettext, num
 from ivr.labels import label
 from ivr.services import services
@@ -137,8 +139,16 @@ def overview(slug: str) -> str:
 
         data = cached("series", slug, CHART_SECONDS, compute_series)
         health = pipeline_health(s, services().queue, campaign.id, now)
+        line_now = line_health(s, services().queue, campaign, now)
+        # The carrier's alerts are read (a REST call, kept a minute) once a number is connected.
+        connected = any(n.carrier_sid for n in campaign.numbers)
         bursts = cached("bursts", slug, LIVE_SECONDS * 10, lambda: guards.bursts(s, campaign, now))
         estimate = sampling.latest_estimate(s, campaign.id)
+    alerts = (
+        cached("alerts", slug, CHART_SECONDS, lambda: carrier_alerts(services().settings, now))
+        if connected
+        else None
+    )
     lang = i18n.current_language()
     drawn = {name: _chart(name, data[name]) for name in data}
     regions = {r.value: region_label(r, lang) for r in Region}
@@ -152,6 +162,10 @@ def overview(slug: str) -> str:
         languages_seen=_languages_seen(data),
         region_names=regions,
         health=health,
+        line_health=line_now,
+        alerts=alerts,
+        alerts_failed=isinstance(alerts, Said),
+        said=lambda m: gettext(m.message, **m.values),
         estimate=estimate,
         bursts=bursts,
         burst_window=guards.BURST_WINDOW,

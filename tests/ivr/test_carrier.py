@@ -6,8 +6,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -25,9 +24,7 @@ from tests.conftest import (
     CAMPAIGN_NUMBER,
     PUBLIC_BASE_URL,
     add_campaign,
-    make_settings,
 )
-from tests.ivr import twilio_standin
 from tests.ivr.twilio_standin import StandIn
 
 Invoke = Callable[..., Result]
@@ -39,23 +36,6 @@ OURS = {
     "StatusCallback": PUBLIC_BASE_URL + "/ivr/status",
     "StatusCallbackMethod": "POST",
 }
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    state, server = twilio_standin.start(ACCOUNT_SID, AUTH_TOKEN)
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def carrier_settings(
-    tmp_path: Path, database_url: str, redis_url: str, standin: StandIn
-) -> Settings:
-    return make_settings(
-        tmp_path, database_url, redis_url, TWILIO_API_BASE=standin.url, TWILIO_API_TIMEOUT="0.5"
-    )
 
 
 @pytest.fixture
