@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,7 +53,7 @@ class RebasedHttpClient(TwilioHttpClient):
     """Sends each request to `base` + the request's own path (and query)."""
 
     def __init__(self, base: str, timeout: float) -> None:
-        super().__init__(timeout=timeout, logger=log)
+        super().__init__(pool_connections=False, timeout=timeout, logger=log)
         parts = urlsplit(base.rstrip("/"))
         self.scheme, self.netloc, self.prefix = parts.scheme, parts.netloc, parts.path
 
@@ -62,7 +62,15 @@ class RebasedHttpClient(TwilioHttpClient):
         return urlunsplit((self.scheme, self.netloc, self.prefix + parts.path, parts.query, ""))
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        return super().request(method, self.rebase(url), *args, **kwargs)
+        # A session per request, closed after it: the product makes a few requests per action,
+        # and a pooled session nobody closes would leave its sockets open. (So a client is for
+        # one thread.)
+        self.session = requests.Session()
+        try:
+            return super().request(method, self.rebase(url), *args, **kwargs)
+        finally:
+            self.session.close()
+            self.session = None  # type: ignore[assignment]
 
     # The package logs every request and answer at INFO, bodies included: one debug line each
     # here (the address and the status; never the Authorization header nor the form).
@@ -176,6 +184,13 @@ def _explain(exc: Exception) -> CarrierError:
     return CarrierError("refused", Said(N_("The carrier's answer was not understood.")), None)
 
 
+def _naive_utc(moment: object) -> datetime | None:
+    """A datetime the package parsed, as the product stores times (naive UTC)."""
+    if not isinstance(moment, datetime):
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 class Carrier:
     """The few REST calls the product makes, with plain errors."""
 
@@ -233,7 +248,7 @@ class Carrier:
         return [
             Alert(
                 sid=a.sid or "",
-                created=a.date_created,
+                created=_naive_utc(a.date_created),
                 error_code=str(a.error_code or ""),
                 log_level=a.log_level or "",
                 text=a.alert_text or "",

@@ -7,6 +7,7 @@ import base64
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from tests.conftest import (
     CAMPAIGN_NUMBER,
     PUBLIC_BASE_URL,
     add_campaign,
+    make_settings,
 )
 from tests.ivr.twilio_standin import StandIn
 
@@ -279,4 +281,58 @@ def test_credentials_are_never_shown_nor_logged(
         assert AUTH_TOKEN not in text
         assert "wrong-one-9876" not in text
         assert secret_b64 not in text
-    assert "carrier API: GET" in caplog.text  # the requests were logged, without credentials
+    # The requests were logged (at debug, with -v), without credentials.
+    assert "carrier API: GET" in outputs[0]
+
+
+def test_the_api_base_may_have_a_path_as_compatible_carriers_do(
+    tmp_path: Path, database_url: str, redis_url: str, standin: StandIn
+) -> None:
+    """Every request goes to TWILIO_API_BASE + the API's path: here through a prefix that the
+    test's proxy strips (a compatible carrier's /api/laml)."""
+    import http.server
+    import urllib.request
+
+    class Strip(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _pass(self) -> None:
+            assert self.path.startswith("/api/laml/")
+            length = int(self.headers.get("Content-Length") or 0)
+            req = urllib.request.Request(  # noqa: S310
+                standin.url + self.path.removeprefix("/api/laml"),
+                data=self.rfile.read(length) if length else None,
+                headers={"Authorization": self.headers["Authorization"]},
+                method=self.command,
+            )
+            with urllib.request.urlopen(req) as resp:  # noqa: S310 (the stand-in's http URL)
+                body = resp.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = _pass  # noqa: N815 (http.server's name)
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Strip)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    standin.add_number(CAMPAIGN_NUMBER, DEMO)
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        redis_url,
+        TWILIO_API_BASE=f"http://127.0.0.1:{proxy.server_port}/api/laml/",
+    )
+    try:
+        (found,) = Carrier(settings).numbers()
+        assert Carrier(settings).account_status() == "active"
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert found.phone_number == CAMPAIGN_NUMBER
+    assert [r.path for r in standin.requests] == [
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/IncomingPhoneNumbers.json",
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}.json",
+    ]

@@ -39,7 +39,6 @@ from tests.ivr.twilio_standin import StandIn
 from workers.queue import recordings_queue
 
 
-
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A self-signed certificate for localhost and 127.0.0.1."""
@@ -388,3 +387,45 @@ def test_the_test_call_goes_through_the_real_flow_and_never_counts(
         assert (signature.state, signature.reason) == ("rejected", "test_call")
         assert not count(s, signature)
         assert signature.state == "rejected"
+
+
+def test_the_overview_shows_the_carriers_alerts_once_a_number_is_connected(
+    served: Served, standin: StandIn, admin: FlaskClient
+) -> None:
+    standin.alerts.append(
+        {
+            "sid": "NO" + "1" * 32,
+            "account_sid": ACCOUNT_SID,
+            "alert_text": "Msg=HTTP+retrieval+failure&sourceComponent=14100",
+            "error_code": "11200",
+            "log_level": "error",
+            "date_created": "2026-12-03T10:00:00Z",
+            "request_url": served.url() + "/ivr/voice",
+            "request_method": "POST",
+            "more_info": "https://www.twilio.com/docs/errors/11200",
+        }
+    )
+    before = admin.get("/staff/c/glenn/").get_data(as_text=True)
+    assert "Shown once a number is connected" in before
+    assert not [r for r in standin.requests if r.path == "/v1/Alerts"]
+
+    connect(served, standin, admin)
+    overview.clear_caches()
+    page = admin.get("/staff/c/glenn/").get_data(as_text=True)
+
+    (asked,) = [r for r in standin.requests if r.path == "/v1/Alerts"]
+    assert asked.query["PageSize"] and asked.query["StartDate"]
+    assert "11200" in page and "HTTP+retrieval+failure" in page
+
+
+def test_the_overview_says_when_the_alerts_cannot_be_read(
+    served: Served, standin: StandIn, admin: FlaskClient
+) -> None:
+    connect(served, standin, admin)
+    overview.clear_caches()
+    standin.fail(429, path="^GET /v1/Alerts")
+
+    page = admin.get("/staff/c/glenn/").get_data(as_text=True)
+
+    assert "alerts cannot be read: The carrier is limiting requests (429)" in page
+    assert "limiting requests (429)" in page
