@@ -63,7 +63,7 @@ class Listed:
     """An account's number as the campaign page shows it."""
 
     number: Number
-    state: str  # connected | here | other_campaign | elsewhere | free
+    state: str  # connected | moved | here | other_campaign | elsewhere | free
     campaign_slug: str | None = None
 
 
@@ -71,13 +71,13 @@ def survey(db: Database, carrier: Carrier, base: str | None, campaign: Campaign)
     """The account's numbers, each with where its calls go now."""
     numbers = carrier.numbers()
     with db.session() as s:
-        owners = dict(
-            s.execute(
-                sa.select(CampaignNumber.number, Campaign.slug)
-                .join(Campaign)
-                .where(CampaignNumber.number.in_([n.phone_number for n in numbers]))
-            ).all()
-        )
+        rows = s.execute(
+            sa.select(CampaignNumber.number, Campaign.slug, CampaignNumber.carrier_sid)
+            .join(Campaign)
+            .where(CampaignNumber.number.in_([n.phone_number for n in numbers]))
+        ).all()
+    owners = {number: slug for number, slug, _ in rows}
+    connected_here = {sid for _, _, sid in rows if sid}
     listed = []
     for n in numbers:
         owner = owners.get(n.phone_number)
@@ -85,6 +85,8 @@ def survey(db: Database, carrier: Carrier, base: str | None, campaign: Campaign)
             state = "other_campaign"
         elif points_here(n, base):
             state = "connected" if owner == campaign.slug else "here"
+        elif n.sid in connected_here:
+            state = "moved"  # connected from here, to an address PUBLIC_BASE_URL no longer gives
         elif n.voice_url not in UNUSED_URLS:
             state = "elsewhere"
         else:
@@ -185,6 +187,8 @@ def connect(
             .join(CampaignNumber)
             .where(CampaignNumber.number == chosen.phone_number, Campaign.id != campaign.id)
         )
+        # Connected from here before (PUBLIC_BASE_URL has changed since): ours to point again.
+        ours_before = chosen.sid in {n.carrier_sid for n in campaign.numbers}
     if other is not None:
         raise ConnectRefused(
             Said(
@@ -197,7 +201,8 @@ def connect(
         now = carrier.number(chosen.sid)  # as it is now, after whoever held the lock
         before = now.voice_settings()
         changed = now.voice_settings() != ours
-        elsewhere = now.voice_url not in UNUSED_URLS and not now.voice_url.startswith(base)
+        elsewhere = not ours_before and now.voice_url not in UNUSED_URLS
+        elsewhere = elsewhere and not now.voice_url.startswith(base)
         if changed and elsewhere and not replace:
             raise ConnectRefused(
                 Said(

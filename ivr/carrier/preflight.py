@@ -127,6 +127,21 @@ def number(found: list[Number] | Said, base: str | None) -> Line:
                 {"number": n.phone_number},
             ),
         )
+    ours = (base or "") + VOICE_PATH
+    if base and n.voice_url.endswith(VOICE_PATH):
+        # This service's path at another address: PUBLIC_BASE_URL or the number is wrong.
+        return Line(
+            "number",
+            False,
+            Said(
+                N_(
+                    "The calls of %(number)s go to %(url)s, but PUBLIC_BASE_URL gives %(ours)s. "
+                    "If the number's address is the right one, correct PUBLIC_BASE_URL; "
+                    "otherwise connect the number again."
+                ),
+                {"number": n.phone_number, "url": n.voice_url, "ours": ours},
+            ),
+        )
     return Line(
         "number",
         False,
@@ -314,7 +329,7 @@ def workers(queue: Queue | None, now: datetime) -> Line:
     return Line(
         "workers",
         True,
-        Said(N_("%(n)s worker(s) running, the model loaded."), {"n": len(alive)}),
+        Said(N_("Workers running: %(n)s, each with the model loaded."), {"n": len(alive)}),
     )
 
 
@@ -356,7 +371,8 @@ def prompts(campaign: Campaign, data_dir: Path) -> Line:
         "prompts",
         True,
         Said(
-            N_("Every prompt has a recording in %(languages)s."), {"languages": campaign.languages}
+            N_("Every prompt has a recording in %(languages)s."),
+            {"languages": ", ".join(campaign.language_list)},
         ),
     )
 

@@ -429,3 +429,55 @@ def test_the_overview_says_when_the_alerts_cannot_be_read(
 
     assert "alerts cannot be read: The carrier is limiting requests (429)" in page
     assert "limiting requests (429)" in page
+
+
+@pytest.mark.browser
+def test_an_admin_connects_checks_and_sees_a_bad_address_in_the_browser(
+    served: Served, standin: StandIn, worker: None
+) -> None:
+    """What a campaign manager sees on launch day (screenshots in test-artifacts/)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.ivr.test_browser import ARTIFACTS, CHROMIUM_ARGS
+    from tests.ivr.test_staff import PASSWORD, add_user
+
+    add_user(served.db, "ann@example.org", "admin")
+    standin.add_number(CAMPAIGN_NUMBER, "https://demo.twilio.com/welcome/voice/")
+    standin.add_number("+3220000002", "https://calls.other-ngo.example.net/voice")
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = served.url()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="en-GB", ignore_https_errors=True
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(base + "/staff/c/glenn/line")
+        page.get_by_label("E-mail address").fill("ann@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Line and carrier")
+        page.screenshot(path=str(ARTIFACTS / "19-line-before.png"), full_page=True)
+        page.locator(f'tr[data-number="{CAMPAIGN_NUMBER}"]').get_by_role(
+            "button", name="Connect to this campaign"
+        ).dblclick()
+        expect(page.locator(".flash-success")).to_contain_text("now sends its calls")
+        assert len(standin.writes()) == 1  # a double click configures once
+        page.get_by_role("link", name="Run the checks").click()
+        expect(page.locator("#checklist .flash-success")).to_contain_text("Every check holds")
+        page.screenshot(path=str(ARTIFACTS / "19-checklist-ok.png"), full_page=True)
+
+        served.public_base(served.url(scheme="http"))
+        page.get_by_role("button", name="Check again").click()
+        expect(page.locator('[data-check="reachable"]')).to_contain_text("differ in the scheme")
+        page.screenshot(path=str(ARTIFACTS / "19-checklist-bad-base-url.png"), full_page=True)
+
+        page.goto(base + "/staff/c/glenn/")
+        page.locator("#line").scroll_into_view_if_needed()
+        expect(page.locator("#line [data-refused]")).not_to_have_text("0")
+        page.locator("#line").screenshot(path=str(ARTIFACTS / "19-overview-line-refused.png"))
+        context.close()
+        browser.close()
+    assert errors == []
