@@ -55,6 +55,28 @@ TITLES = {
     "disk": N_("Room for the recordings"),
 }
 
+# What the reachability line says when the address the carrier signs and the one the service
+# checks differ, by the part that differs (refusals.difference).
+DIFFER = {
+    "scheme": N_(
+        "The service refused the signature: the carrier signs %(signed)s, the service checks "
+        "%(checked)s. They differ in the scheme (http or https); set PUBLIC_BASE_URL so that "
+        "both are the same."
+    ),
+    "host": N_(
+        "The service refused the signature: the carrier signs %(signed)s, the service checks "
+        "%(checked)s. They differ in the host; set PUBLIC_BASE_URL so that both are the same."
+    ),
+    "path": N_(
+        "The service refused the signature: the carrier signs %(signed)s, the service checks "
+        "%(checked)s. They differ in the path; set PUBLIC_BASE_URL so that both are the same."
+    ),
+    "query": N_(
+        "The service refused the signature: the carrier signs %(signed)s, the service checks "
+        "%(checked)s. They differ in the query; set PUBLIC_BASE_URL so that both are the same."
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Line:
@@ -237,14 +259,7 @@ def reachable(
             return Line(
                 "reachable",
                 False,
-                Said(
-                    N_(
-                        "The service refused the signature: the carrier signs %(signed)s, the "
-                        "service checks %(checked)s. They differ in the %(part)s; set "
-                        "PUBLIC_BASE_URL so that both are the same."
-                    ),
-                    {"signed": target, "checked": checked, "part": diff.part},
-                ),
+                Said(DIFFER.get(diff.part, DIFFER["path"]), {"signed": target, "checked": checked}),
                 diff,
             )
         return Line(
