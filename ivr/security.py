@@ -37,7 +37,8 @@ def signed_by_carrier(view: F) -> F:
         url, form = carrier_url(), request.form.to_dict()
         validators = [RequestValidator(token) for token in tokens if token]
         if not signature or not any(v.validate(url, form, signature) for v in validators):
-            _note_refusal(url, form, signature, validators)
+            if signature:  # a request with no signature at all is not the carrier's: no cause
+                _note_refusal(url, form, signature, validators)
             abort(403)
         return view(*args, **kwargs)
 
@@ -52,15 +53,11 @@ def _note_refusal(
     query = request.query_string.decode()
     path_and_query = request.path + (f"?{query}" if query else "")
     reached = request.host_url.rstrip("/") + path_and_query
-    signed = (
-        refusals.signed_url(
-            reached,
-            checked,
-            path_and_query,
-            lambda u: any(v.validate(u, form, signature) for v in validators),
-        )
-        if signature
-        else None
+    signed = refusals.signed_url(
+        reached,
+        checked,
+        path_and_query,
+        lambda u: any(v.validate(u, form, signature) for v in validators),
     )
     queue = services().queue
     refusals.record(queue.connection, queue.name, signed=signed, checked=checked)

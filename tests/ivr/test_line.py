@@ -474,10 +474,31 @@ def test_an_admin_connects_checks_and_sees_a_bad_address_in_the_browser(
         expect(page.locator('[data-check="reachable"]')).to_contain_text("differ in the scheme")
         page.screenshot(path=str(ARTIFACTS / "19-checklist-bad-base-url.png"), full_page=True)
 
-        page.goto(base + "/staff/c/glenn/")
+        page.goto(base + "/staff/language/nl?next=/staff/c/glenn/line?check=1")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Lijn en provider")
+        page.screenshot(path=str(ARTIFACTS / "19-checklist-bad-base-url-nl.png"), full_page=True)
+        page.goto(base + "/staff/language/en?next=/staff/c/glenn/")
         page.locator("#line").scroll_into_view_if_needed()
         expect(page.locator("#line [data-refused]")).not_to_have_text("0")
         page.locator("#line").screenshot(path=str(ARTIFACTS / "19-overview-line-refused.png"))
         context.close()
         browser.close()
     assert errors == []
+
+
+def test_a_wrong_token_is_named_and_unsigned_requests_are_not_counted(
+    served: Served, admin: FlaskClient
+) -> None:
+    params = {"CallSid": "CA" + "2" * 32, "From": "+32470000002", "To": CAMPAIGN_NUMBER}
+    target = served.url() + "/ivr/voice"
+    for _ in range(2):  # scanners: no signature at all
+        assert requests.post(target, data=params, timeout=10).status_code == 403
+    assert 'data-refused="0"' in admin.get("/staff/c/glenn/").get_data(as_text=True)
+
+    forged = RequestValidator("another-accounts-token").compute_signature(target, params)
+    resp = requests.post(target, data=params, headers={"X-Twilio-Signature": forged}, timeout=10)
+    assert resp.status_code == 403
+
+    page = admin.get("/staff/c/glenn/").get_data(as_text=True)
+    assert 'data-refused="1"' in page
+    assert "TWILIO_AUTH_TOKEN is probably not the account" in page
