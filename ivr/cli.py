@@ -795,9 +795,10 @@ DEFAULT_SAYINGS = {
 
 
 def _carrier_redis(settings: Settings) -> redis.Redis | None:
-    """Redis for the connect lock and the workers' check; None when it cannot be reached."""
+    """Redis for the connect lock and the workers' check; None when it cannot be reached (an
+    embedded Redis that is not running is not started: there would be no worker on it)."""
     try:
-        conn = redis.Redis.from_url(_redis_url(settings))
+        conn = redis.Redis.from_url(settings.redis_url or embedded_redis_url(settings.data_dir))
         conn.ping()
         return conn
     except (redis.RedisError, OSError):
