@@ -22,8 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import redis
 import sqlalchemy as sa
 
+from ivr.carrier import connection
+from ivr.carrier import preflight as checklist
+from ivr.carrier.rest import Carrier, CarrierError
 from petition import logs
 from petition.config import (
     DataNotFound,
@@ -44,6 +48,7 @@ from petition.models import ApiToken, Campaign, Recording, Signature, utcnow
 from petition.names.reading import extract_name
 from petition.operations.users import MIN_PASSWORD_LENGTH, hash_token
 from petition.privacy import phones
+from workers.queue import recordings_queue
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -1075,6 +1080,123 @@ DEFAULT_SAYINGS = {
     "de": "Ich heiße Anna Schmidt",
     "en": "My name is John Smith",
 }
+
+
+# The carrier: connect the campaign's number, put it back, check the line (ivr/carrier/).
+
+
+def _carrier_redis(settings: Settings) -> redis.Redis | None:
+    """Redis for the connect lock and the workers' check; None when it cannot be reached (an
+    embedded Redis that is not running is not started: there would be no worker on it)."""
+    try:
+        conn = redis.Redis.from_url(settings.redis_url or embedded_redis_url(settings.data_dir))
+        conn.ping()
+        return conn
+    except (redis.RedisError, OSError):
+        return None
+
+
+def _carrier(settings: Settings) -> Carrier:
+    try:
+        return Carrier(settings)
+    except CarrierError as exc:
+        raise click.ClickException(str(exc.said)) from exc
+
+
+@main.group()
+def number() -> None:
+    """Connect a campaign's number at the carrier, or put it back as it was."""
+
+
+@number.command("connect")
+@click.option("--campaign", "slug", required=True)
+@click.option("--number", "phone", default=None, help="E.164; default: the campaign's number.")
+@click.option(
+    "--replace", is_flag=True, help="Take over a number whose calls go to another service."
+)
+def number_connect(slug: str, phone: str | None, replace: bool) -> None:
+    settings, db = _existing()
+    carrier = _carrier(settings)
+    try:
+        done = connection.connect(
+            db,
+            carrier,
+            settings,
+            slug,
+            actor=f"cli:{getpass.getuser()}",
+            number=phone,
+            replace=replace,
+            lock=_carrier_redis(settings),
+        )
+    except (connection.ConnectRefused, CarrierError) as exc:
+        raise click.ClickException(str(exc.said)) from exc
+    if not done.changed:
+        click.echo(f"{done.phone_number} already sends its calls here; nothing changed.")
+        return
+    ours = connection.webhook_settings(settings.public_base_url or "")
+    click.echo(f"{done.phone_number} now sends its calls to campaign {slug}:")
+    click.echo(f"  voice URL        {ours['voice_url']} (POST)")
+    click.echo(f"  status callback  {ours['status_callback']} (POST)")
+    before = done.before
+    click.echo(
+        "Before: voice URL "
+        + (f"{before['voice_url']} ({before['voice_method']})" if before["voice_url"] else "none")
+        + ", status callback "
+        + (before["status_callback"] or "none")
+    )
+    click.echo(f"To put it back: petition number disconnect --campaign {slug}")
+
+
+@number.command("disconnect")
+@click.option("--campaign", "slug", required=True)
+def number_disconnect(slug: str) -> None:
+    settings, db = _existing()
+    carrier = _carrier(settings)
+    try:
+        done = connection.disconnect(
+            db,
+            carrier,
+            settings,
+            slug,
+            actor=f"cli:{getpass.getuser()}",
+            lock=_carrier_redis(settings),
+        )
+    except (connection.ConnectRefused, CarrierError) as exc:
+        raise click.ClickException(str(exc.said)) from exc
+    for d in done:
+        if d.restored:
+            click.echo(f"{d.phone_number} put back: voice URL {d.now.get('voice_url') or 'none'}")
+        else:
+            click.echo(
+                f"{d.phone_number} no longer sent its calls here; left as it was "
+                f"({d.now.get('voice_url') or 'no voice URL'})."
+            )
+
+
+@main.command()
+@click.option("--campaign", "slug", required=True)
+def preflight(slug: str) -> None:
+    """Check the line before it goes public; exits 1 when a line fails."""
+    settings, db = _existing()
+    conn = _carrier_redis(settings)
+    queue = recordings_queue(settings, db, conn) if conn is not None else None
+    with db.session() as s:
+        c = campaigns.by_slug(s, slug)
+        if c is None:
+            raise click.ClickException(f"no campaign {slug}")
+        lines = checklist.run(settings, s, c, queue)
+    for line in lines:
+        mark = "ok  " if line.ok else "FAIL"
+        click.echo(f"{mark} {checklist.TITLES[line.key]}: {line.said}")
+        if line.difference is not None:
+            d = line.difference
+            click.echo(f"       signed:  {d.before}[{d.signed}]{d.after}")
+            click.echo(f"       checked: {d.before}[{d.checked}]{d.after}")
+    failed = sum(not line.ok for line in lines)
+    if failed:
+        click.echo(f"{failed} of {len(lines)} checks failed.")
+        sys.exit(1)
+    click.echo(f"All {len(lines)} checks hold: the line is ready.")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "burst": N_("Burst from one number range"),
         "attestation_failed": N_("Caller ID attestation failed"),
         "invalidated": N_("Invalidated"),
+        "test_call": N_("Test call from the staff pages"),
     },
     # What a bulk invalidation chose its signatures by.
     "selection": {
@@ -118,6 +119,9 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "bulk_invalidation": N_("bulk invalidation"),
         "bulk_undone": N_("bulk invalidation undone"),
         "campaign_integrity": N_("count guards changed"),
+        "number_connected": N_("number connected at the carrier"),
+        "number_disconnected": N_("number put back at the carrier"),
+        "test_call": N_("test call placed"),
     },
     "prompt": {
         "greeting": N_("Greeting"),

@@ -10,7 +10,11 @@ from petition.models import Campaign
 
 
 def uploaded_prompt_path(campaign: Campaign, name: str, language: str) -> Path:
-    return services().settings.data_dir / "prompts" / str(campaign.id) / language / f"{name}.wav"
+    return uploaded_prompt_file(services().settings.data_dir, campaign, name, language)
+
+
+def uploaded_prompt_file(data_dir: Path, campaign: Campaign, name: str, language: str) -> Path:
+    return data_dir / "prompts" / str(campaign.id) / language / f"{name}.wav"
 
 
 def campaign_image_path(campaign: Campaign) -> Path:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, g, request
 from twilio.request_validator import RequestValidator
 
+from ivr.carrier import refusals
 from ivr.services import services
 from petition.operations.users import ROLE_RANK, token_role
 
@@ -34,13 +35,32 @@ def signed_by_carrier(view: F) -> F:
         settings = services().settings
         tokens = [settings.twilio_auth_token, settings.twilio_previous_auth_token]
         url, form = carrier_url(), request.form.to_dict()
-        if not signature or not any(
-            RequestValidator(token).validate(url, form, signature) for token in tokens if token
-        ):
+        validators = [RequestValidator(token) for token in tokens if token]
+        if not signature or not any(v.validate(url, form, signature) for v in validators):
+            if signature:  # a request with no signature at all is not the carrier's: no cause
+                _note_refusal(url, form, signature, validators)
             abort(403)
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _note_refusal(
+    checked: str, form: dict[str, str], signature: str, validators: list[RequestValidator]
+) -> None:
+    """Count the refusal for the overview, with the address the carrier signed against when
+    a likely one matches (ivr/carrier/refusals.py)."""
+    query = request.query_string.decode()
+    path_and_query = request.path + (f"?{query}" if query else "")
+    reached = request.host_url.rstrip("/") + path_and_query
+    signed = refusals.signed_url(
+        reached,
+        checked,
+        path_and_query,
+        lambda u: any(v.validate(u, form, signature) for v in validators),
+    )
+    queue = services().queue
+    refusals.record(queue.connection, queue.name, signed=signed, checked=checked)
 
 
 def require_token(min_role: str = "viewer") -> str:

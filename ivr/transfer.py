@@ -52,13 +52,15 @@ def _first_transfer_of_call(call_sid: str) -> bool:
 
 
 def _campaign_number(s: so.Session, campaign: Campaign) -> str | None:
-    """The caller ID of the transfer: the campaign's number the caller dialled."""
-    dialled = phones.normalize(request.form.get("To") or "")
-    if dialled is not None:
-        return dialled
-    return s.scalar(
+    """The caller ID of the transfer: the campaign's number on this call (the one the caller
+    dialled; on a test call from the staff pages, the one it was placed from)."""
+    numbers = s.scalars(
         sa.select(CampaignNumber.number)
         .where(CampaignNumber.campaign_id == campaign.id)
         .order_by(CampaignNumber.id)
-        .limit(1)
-    )
+    ).all()
+    for side in ("To", "From"):
+        number = phones.normalize(request.form.get(side) or "")
+        if number in numbers:
+            return number
+    return numbers[0] if numbers else None

@@ -95,22 +95,27 @@ def voice() -> Response:
     call_sid = field("CallSid", SID)
     assert call_sid is not None
     svc = services()
+    # A test call placed from the staff pages (ivr/staff/line.py) dials out from the campaign's
+    # number to a staff phone: the campaign is the caller's side. The carrier signs the URL with
+    # its query, so no one without the auth token can mark a call as a test.
+    is_test = request.args.get("test") == "1"
+    dialled, caller = ("From", "To") if is_test else ("To", "From")
     # Found in the process's cache: a new call costs one INSERT (see campaign_cache.py).
-    campaign = svc.campaigns.by_number(request.form.get("To"))
+    campaign = svc.campaigns.by_number(request.form.get(dialled))
     if campaign is None:
         return xml(twiml.spoken_goodbye("unknown_number", FALLBACK_LANGUAGES))
     if not campaigns.takes_calls(campaign):  # closed, or outside its opening dates
         log.info("call to closed campaign %s", campaign.slug)
         return xml(twiml.spoken_goodbye("closed", campaign.language_list, campaign))
     # One statement, committed on its own: the call and the number's calls before it.
-    caller, stir_verstat = request.form.get("From"), request.form.get("StirVerstat")
     call, earlier = calls.answer_new_call(
         svc.db,
         call_sid=call_sid,
         campaign=campaign,
-        caller=caller,
+        caller=request.form.get(caller),
         hash_key=svc.settings.phone_hash_key,
-        stir_verstat=stir_verstat,
+        stir_verstat=request.form.get("StirVerstat"),
+        is_test=is_test,
     )
     if guards.over_limit(campaign, call, earlier):
         log.info("call turned away: the number's limit of calls is reached")
@@ -173,7 +178,8 @@ def helpline_ended() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
         status = request.form.get("DialCallStatus", "")
-        region = phones.region_of(request.form.get("To"))
+        # The number read out as the caller would dial it, from their own number's country.
+        region = call.caller_country or phones.region_of(request.form.get("To"))
         return xml(twiml.helpline_ended(campaign, language_of(call, campaign), status, region))
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import platformdirs
 
 DEFAULT_RECORDING_HOSTS = ("api.twilio.com",)
+DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
 # What the configuration file records when `petition run` writes it (when they are set).
 REMEMBERED = ("DATA_DIR", "DATABASE_URL", "REDIS_URL")
 
@@ -88,6 +89,10 @@ class Settings:
     backup_folder: Path | None = None
     # BACKUP_KEEP: how many nightly backups are kept (0: no nightly backups).
     backup_keep: int = 7
+    # The carrier's REST API (numbers, calls, alerts): Twilio's, or a compatible carrier's.
+    twilio_api_base: str = DEFAULT_TWILIO_API_BASE
+    # Seconds a REST request may take before the carrier is called unreachable.
+    twilio_api_timeout: float = 10.0
 
     @property
     def recordings_dir(self) -> Path:
@@ -249,6 +254,8 @@ def load_settings(environ: dict[str, str] | None = None, *, create: bool = True)
         if env.get("BACKUP_DIR")
         else None,
         backup_keep=max(0, int(env.get("BACKUP_KEEP") or 7)),
+        twilio_api_base=(env.get("TWILIO_API_BASE") or DEFAULT_TWILIO_API_BASE).rstrip("/"),
+        twilio_api_timeout=float(env.get("TWILIO_API_TIMEOUT") or 10),
     )
     if found is None and not all(env.get(k) for k in _GENERATED):
         raise DataNotFound(f"no secrets.json in {data_dir}", describe(settings))

@@ -45,6 +45,7 @@ class Reason(enum.StrEnum):
     BURST = "burst"  # from a number range that called in a burst
     ATTESTATION_FAILED = "attestation_failed"  # the carrier's STIR/SHAKEN check failed
     INVALIDATED = "invalidated"  # taken out in bulk by staff, for another reason
+    TEST_CALL = "test_call"  # a test call placed from the staff pages: never counts
     OTHER = "other"
 
 
@@ -136,6 +137,11 @@ class CampaignNumber(Base):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     campaign_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("campaigns.id"))
     number: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    # Set when the number was connected from the product (ivr/carrier): the carrier's id for it,
+    # when, and its voice settings before, which a disconnect puts back.
+    carrier_sid: so.Mapped[str | None] = so.mapped_column(sa.String(40), default=None)
+    connected_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    previous: so.Mapped[dict[str, Any] | None] = so.mapped_column(default=None)
 
     campaign: so.Mapped[Campaign] = so.relationship(back_populates="numbers")
 
@@ -173,6 +179,8 @@ class Call(Base):
     duration_seconds: so.Mapped[int | None] = so.mapped_column(default=None)
     started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     ended_at: so.Mapped[datetime | None] = so.mapped_column(default=None)
+    # A test call placed from the staff pages: it goes through the real flow, never counts.
+    is_test: so.Mapped[bool] = so.mapped_column(default=False)
 
 
 class HelplineTransfer(Base):

@@ -64,3 +64,17 @@ def test_a_worker_loads_whisper_with_the_threads_it_is_given(
         {"DATA_DIR": str(tmp_path), "WHISPER_MODEL": str(whisper_model_dir), "WHISPER_THREADS": "1"}
     )
     assert WorkerContext(settings, Database(settings.database_url)).transcriber.cpu_threads == 1
+
+
+def test_the_carriers_api_is_twilios_unless_told_otherwise(tmp_path: Path) -> None:
+    default = load_settings({"DATA_DIR": str(tmp_path)})
+    assert default.twilio_api_base == "https://api.twilio.com"
+    other = load_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "TWILIO_API_BASE": "https://carrier.example.net/api/laml/",
+            "TWILIO_API_TIMEOUT": "2.5",
+        }
+    )
+    assert other.twilio_api_base == "https://carrier.example.net/api/laml"
+    assert other.twilio_api_timeout == 2.5

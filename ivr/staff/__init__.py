@@ -10,6 +10,7 @@ from ivr.staff import (  # noqa: F401 (importing registers the routes)
     campaign_settings,
     exports,
     guarding,
+    line,
     overview,
     public_face,
     reviewing,

@@ -12,6 +12,8 @@ from flask import Response, jsonify, render_template
 from markupsafe import Markup
 
 from ivr import i18n
+from ivr.carrier.health import carrier_alerts, line_health
+from ivr.carrier.rest import Said
 from ivr.i18n import gettext, ngettext, num
 from ivr.labels import label
 from ivr.services import services
@@ -157,10 +159,18 @@ def overview(slug: str) -> str:
 
         data = cached("series", slug, CHART_SECONDS, compute_series)
         health = pipeline_health(s, services().queue, campaign.id, now)
+        line_now = line_health(s, services().queue, campaign, now)
+        # The carrier's alerts are read (a REST call, kept a minute) once a number is connected.
+        connected = any(n.carrier_sid for n in campaign.numbers)
         bursts = cached("bursts", slug, LIVE_SECONDS * 10, lambda: guards.bursts(s, campaign, now))
         estimate = sampling.latest_estimate(s, campaign.id)
     # Read from the backup folder: what is there is what a restore would have.
     backups = standing(services().settings, now)
+    alerts = (
+        cached("alerts", slug, CHART_SECONDS, lambda: carrier_alerts(services().settings, now))
+        if connected
+        else None
+    )
     lang = i18n.current_language()
     drawn = {name: _chart(name, data[name]) for name in data}
     regions = {r.value: region_label(r, lang) for r in Region}
@@ -179,6 +189,10 @@ def overview(slug: str) -> str:
         backup_size=_size(backups.last.size) if backups.last else "",
         backup_stale_hours=int(STALE_AFTER.total_seconds() // 3600),
         database_is_sqlite=services().settings.database_url.startswith("sqlite"),
+        line_health=line_now,
+        alerts=alerts,
+        alerts_failed=isinstance(alerts, Said),
+        said=lambda m: gettext(m.message, **m.values),
         estimate=estimate,
         bursts=bursts,
         burst_window=guards.BURST_WINDOW,

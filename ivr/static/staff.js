@@ -152,6 +152,12 @@
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // A button that changes something at the carrier is pressed once (the server also
+  // configures a number once however often it is asked).
+  document.querySelectorAll("button[data-once]").forEach((button) => {
+    const form = button.form;
+    if (form) form.addEventListener("submit", () => { setTimeout(() => { button.disabled = true; }, 0); });
+  });
   document.querySelectorAll("[data-select-on-focus]").forEach((el) => {
     el.addEventListener("focus", () => el.select());
   });

@@ -90,6 +90,9 @@ def _set(signature: Signature, state: SignatureState, reason: Reason | None = No
 
 def _count_or_hold(session: so.Session, signature: Signature) -> None:
     campaign = session.get_one(Campaign, signature.campaign_id)
+    if signature.call.is_test:  # placed from the staff pages to try the line
+        _set(signature, SignatureState.REJECTED, Reason.TEST_CALL)
+        return
     if _join_twins(session, signature):
         _set(signature, SignatureState.NEEDS_REVIEW, Reason.SAME_AUDIO)
         return
@@ -171,8 +174,11 @@ def count(session: so.Session, signature: Signature) -> bool:
     """Put a signature in the count. False if its number was counted meanwhile.
 
     The unique (campaign, counted_key) constraint makes two workers racing on two calls from the
-    same number end with one counted and one duplicate.
+    same number end with one counted and one duplicate. A test call's signature never counts.
     """
+    if signature.call.is_test:
+        _set(signature, SignatureState.REJECTED, Reason.TEST_CALL)
+        return False
     try:
         with session.begin_nested():
             signature.counted_key = signature.caller_hash or f"signature:{signature.public_id}"

@@ -178,8 +178,10 @@ def answer_new_call(
     caller: str | None,
     hash_key: str,
     stir_verstat: str | None = None,
+    is_test: bool = False,
 ) -> tuple[Call, int]:
-    """answer_call as the voice webhook needs it, committed on its own.
+    """answer_call as the voice webhook needs it, committed on its own (`is_test`: a test
+    call placed from the staff pages, whose signature never counts).
 
     On PostgreSQL a call never seen costs one prepared statement on the driver's connection,
     without a session: on the path every caller takes first, SQLAlchemy's work around the
@@ -187,6 +189,8 @@ def answer_new_call(
     and SQLite, take answer_call in an autocommit session.
     """
     values = _new_call(call_sid, campaign, caller, hash_key, stir_verstat)
+    if is_test:
+        values["is_test"] = True
     if db.dialect == "postgresql" and values["caller_hash"] is not None:
         answered = db.on_driver_connection(lambda conn: _insert_counting_on(conn, values))
         if answered is not None:

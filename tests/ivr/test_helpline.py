@@ -406,3 +406,14 @@ def test_simulate_call_press_help_goes_through_the_transfer_in_each_language(
         recorded = s.scalar(sa.select(sa.func.count()).select_from(Recording))
         assert recorded == (1 if step == "recording" else 0)
     assert transfers(db) == 1
+
+
+def test_on_a_test_call_from_the_staff_pages_the_transfer_shows_the_campaigns_number(
+    carrier: Carrier, with_helpline: Database
+) -> None:
+    # A test call dials out from the campaign's number to a staff phone: From and To swap.
+    staff_phone = "+32475000111"
+    params = call_params("CA1", caller=CAMPAIGN_NUMBER, To=staff_phone)
+    carrier.post("/ivr/voice?test=1", params)
+    root = twiml(carrier.post("/ivr/greeting-key", {**params, "Digits": "0"}))
+    put_through(root)  # the caller ID is the campaign's number, not the staff phone
