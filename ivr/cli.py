@@ -1031,7 +1031,7 @@ def simulate_call_cmd(
         )
     if call.read_back_after is not None:
         click.echo(f"read back {call.read_back_after:.1f} s after the recording ended")
-    if postcode and not call.postcode_asked:
+    if postcode and not call.postcode_asked and not call.put_through_to:
         click.echo(
             f"note: this campaign does not ask for a postcode, so --postcode {postcode} was not "
             "keyed in and the signature counts in no region. Switch the postcode step on in the "
