@@ -24,6 +24,7 @@ from petition.reporting.public_face import (
     SIGN_BY_PHONE,
     ShownNumber,
     call_length,
+    help_offer,
     privacy_line,
     shown_number,
     steps,
@@ -53,6 +54,7 @@ class PosterText:
     length: str
     privacy: str
     page_url: str
+    help: str = ""  # the helpline, for a reader who is affected themselves ("" when none)
 
 
 def tel_uri(number: ShownNumber) -> str:
@@ -85,6 +87,7 @@ def poster_text(campaign: Campaign, language: str, page_url: str = "") -> Poster
         length=call_length(campaign, loc),
         privacy=privacy_line(campaign, loc),
         page_url=page_url,
+        help=help_offer(campaign, loc) or "",
     )
 
 
@@ -183,6 +186,14 @@ def poster_pdf(text: PosterText, size: str = "A4", made: datetime | None = None)
     pdf.set_font("Sans", "B", 13 * k)
     pdf.set_xy(column, step_y)
     pdf.multi_cell(column_w, line_h(13 * k), text.length, align="L")
+
+    if text.help:  # below the QR code and the steps, set apart by a bar
+        help_y = max(pdf.get_y(), y + qr_size + line_h(11 * k)) + 10 * k
+        pdf.set_font("Sans", "", 14 * k)
+        pdf.set_xy(margin + 5 * k, help_y)
+        pdf.multi_cell(width - 5 * k, line_h(14 * k), text.help, align="L")
+        pdf.set_fill_color(*BLACK)
+        pdf.rect(margin, help_y, 1.5 * k, pdf.get_y() - help_y, style="F")
 
     # The privacy line and the page's address at the foot of the page.
     pdf.set_font("Sans", "", 10.5 * k)

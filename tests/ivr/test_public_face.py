@@ -116,8 +116,8 @@ def test_a_closed_campaign_says_so_with_its_final_count(
     assert "call-button" not in page
 
 
-def test_a_campaign_with_a_helpline_tells_visitors_how_to_reach_it(
-    client: FlaskClient, db: Database
+def test_a_campaign_with_a_helpline_tells_visitors_and_poster_readers_how_to_reach_it(
+    client: FlaskClient, db: Database, tmp_path: Path
 ) -> None:
     assert "help-offer" not in client.get("/p/glenn/?lang=en").data.decode()
     _set(db, helpline="+32116000", offer_helpline=True)
@@ -125,6 +125,12 @@ def test_a_campaign_with_a_helpline_tells_visitors_how_to_reach_it(
     assert "Need to talk to someone? Press 0 at any time during the call, or call 116 000." in page
     french = client.get("/p/glenn/?lang=fr").data.decode()
     assert "appelez le 116 000" in french.replace("&#39;", "'")
+    signed_in(client, db, "viewer")
+    poster = pdf_text(client.get("/staff/c/glenn/poster.pdf?lang=fr").data, tmp_path)
+    assert "appelez le 116 000" in " ".join(poster.split())
+    _set(db, offer_helpline=False)
+    poster = pdf_text(client.get("/staff/c/glenn/poster.pdf?lang=fr").data, tmp_path)
+    assert "116 000" not in " ".join(poster.split())
 
 
 def test_titles_and_descriptions_are_text_on_the_page_the_image_and_the_poster(
