@@ -7,6 +7,7 @@ import os
 import platform
 
 from bench import (
+    backup,
     dashboard,
     export,
     fingerprints,
@@ -39,6 +40,7 @@ def main() -> None:
             "surge",
             "fingerprints",
             "readback",
+            "backup",
         ],
         default=None,
     )
@@ -61,6 +63,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-read-back", action="store_true", help="surge: the campaign reads no name back"
+    )
+    parser.add_argument(
+        "--backup-signatures", type=int, default=5_000, help="backup: signatures with recordings"
     )
     args = parser.parse_args()
     print(
@@ -95,6 +100,8 @@ def main() -> None:
         )
     if args.only in (None, "fingerprints"):
         fingerprints.run()
+    if args.only in (None, "backup"):
+        backup.run(n=args.backup_signatures)
 
 
 if __name__ == "__main__":
