@@ -29,6 +29,7 @@ from petition.integrity import guards
 from petition.line.campaigns import line_state
 from petition.models import Campaign, Signature, SignatureState, utcnow
 from petition.names import sampling
+from petition.privacy import phones
 from petition.reporting.stats import campaign_stats
 from petition.review import queues
 
@@ -201,7 +202,11 @@ def overview(slug: str) -> str:
             "%Y-%m-%dT%H:%M"
         ),
         line=line_state(campaign, now).value,
-        # The helpline's transfers, the last days that had any, newest first.
+        # The helpline as people write it (116 000), and its transfers on the last days that
+        # had any, newest first.
+        helpline_shown=(
+            " ".join(phones.dialled_groups(campaign.helpline)) if campaign.helpline else ""
+        ),
         helpline_days=[
             (date.fromisoformat(day), n)
             for day, n in reversed(stats["helpline_transfers_by_day"].items())
