@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 
 from ivr import i18n
 from ivr.media import campaign_image_path, public_cache_dir
 from ivr.public import CACHE_SECONDS, public_progress
 from ivr.services import services
+from ivr.urls import absolute
 from petition.counting.regions import Region, region_label
 from petition.i18n import LANGUAGES, Localizer
 from petition.line.campaigns import by_slug
@@ -75,8 +76,7 @@ def page(slug: str) -> Response:
     loc = Localizer(lang)
     numbers = [public_face.shown_number(n["e164"]) for n in data["numbers"]]
     alternates = {
-        code: url_for("public_page.page", slug=slug, lang=code, _external=True)
-        for code in campaign.language_list
+        code: absolute("public_page.page", slug=slug, lang=code) for code in campaign.language_list
     }
     version = _image_version(campaign)
     html = render_template(
@@ -91,11 +91,15 @@ def page(slug: str) -> Response:
         help_offer=public_face.help_offer(campaign, loc),
         privacy=public_face.privacy_notice(campaign, loc),
         alternates=alternates,
-        canonical=alternates.get(lang) or url_for("public_page.page", slug=slug, _external=True),
-        image_url=(
-            url_for("public_page.image", slug=slug, v=version, _external=True) if version else None
+        canonical=alternates.get(lang) or absolute("public_page.page", slug=slug),
+        image_url=(absolute("public_page.image", slug=slug, v=version) if version else None),
+        # Versioned by the count's step: a network that keeps its copy gets the new one then.
+        share_url=absolute(
+            "public_page.share_image",
+            slug=slug,
+            lang=lang,
+            v=public_face.rounded_count(data["signatures"])[0],
         ),
-        share_url=url_for("public_page.share_image", slug=slug, lang=lang, _external=True),
         poll_seconds=POLL_SECONDS,
         region_name=lambda code: region_label(Region(code), lang),
     )
@@ -112,7 +116,7 @@ def embed(slug: str) -> Response:
         "public/embed.html",
         data=data,
         lang=lang,
-        page_url=url_for("public_page.page", slug=slug, lang=lang, _external=True),
+        page_url=absolute("public_page.page", slug=slug, lang=lang),
         region_name=lambda code: region_label(Region(code), lang),
     )
     return _public(

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from flask import url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from audio.prompt_texts import prompt_text
 from audio.prompts import default_prompt_path
 from ivr.media import uploaded_prompt_path
-from ivr.services import services
+from ivr.urls import absolute
 from petition.i18n import N_, Localizer
 from petition.line import helpline
 from petition.models import Call, Campaign
@@ -25,13 +23,6 @@ RECORD_MAX_SECONDS = 10
 RECORD_SILENCE_TIMEOUT = 3
 # The postcode is asked once and, after an invalid answer, once more.
 POSTCODE_TRIES = 2
-
-
-def absolute(endpoint: str, **values: Any) -> str:
-    base = services().settings.public_base_url
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def custom_text(campaign: Campaign | None, name: str, language: str) -> str | None:

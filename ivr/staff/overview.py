@@ -20,6 +20,7 @@ from ivr.services import services
 from ivr.staff import charts, series
 from ivr.staff.auth import bp, campaign_or_404
 from ivr.staff.pipeline import pipeline_health
+from ivr.urls import absolute
 from petition.backups.schedule import STALE_AFTER, standing
 from petition.counting.regions import Region, region_label
 from petition.counting.tally import campaign_rule
@@ -202,6 +203,9 @@ def overview(slug: str) -> str:
             "%Y-%m-%dT%H:%M"
         ),
         line=line_state(campaign, now).value,
+        # The public page's addresses as visitors reach them (PUBLIC_BASE_URL when set).
+        public_page_url=absolute("public_page.page", slug=campaign.slug),
+        embed_url=absolute("public_page.embed", slug=campaign.slug),
         # The helpline as people write it (116 000), and its transfers on the last days that
         # had any, newest first.
         helpline_shown=(

@@ -20,6 +20,7 @@ from ivr.cli import main
 from petition.config import Settings
 from petition.db import Database
 from petition.models import Campaign
+from tests.conftest import PUBLIC_BASE_URL
 from tests.ivr.test_staff import arrive, csrf, signed_in
 
 pytestmark = pytest.mark.usefixtures("campaign")
@@ -77,15 +78,17 @@ def test_the_page_tells_what_a_call_does_and_keeps_and_carries_share_previews(
     assert "Schrijf naar Gezinsbond (privacy@gezinsbond.be)" in page
     for code in ("nl", "fr", "de", "en"):
         assert (
-            f'<link rel="alternate" hreflang="{code}" href="http://localhost/p/glenn/?lang={code}">'
-            in page
+            f'<link rel="alternate" hreflang="{code}" '
+            f'href="{PUBLIC_BASE_URL}/p/glenn/?lang={code}">' in page
         )
-    assert '<meta property="og:image" content="http://localhost/p/glenn/share.png?lang=nl">' in page
+    # Versioned by the count's step, so a network's cached copy is replaced when it moves.
+    share = f"{PUBLIC_BASE_URL}/p/glenn/share.png?lang=nl&amp;v=0"
+    assert f'<meta property="og:image" content="{share}">' in page
     assert '<meta name="twitter:card" content="summary_large_image">' in page
     assert '<meta property="og:description" content="Kinderen verdienen bescherming.">' in page
     # Nothing from another host: every src and href is this site's, or a tel: link.
     for url in re.findall(r'(?:src|href)="([^"]+)"', page):
-        assert url.startswith(("/", "http://localhost/", "tel:", "data:")), url
+        assert url.startswith(("/", f"{PUBLIC_BASE_URL}/", "tel:", "data:")), url
     resp = client.get("/p/glenn/?lang=nl")
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
     assert "connect-src 'self'" in resp.headers["Content-Security-Policy"]
@@ -102,7 +105,7 @@ def test_the_widget_moved_to_embed_and_the_overview_snippet_follows(
     assert "frame-ancestors" not in widget.headers["Content-Security-Policy"]
     signed_in(client, db, "viewer")
     overview = client.get("/staff/c/glenn/").data.decode()
-    assert 'iframe src="http://localhost/p/glenn/embed"' in overview
+    assert f'iframe src="{PUBLIC_BASE_URL}/p/glenn/embed"' in overview
     assert "/staff/c/glenn/poster.pdf?lang=fr&amp;size=A3" in overview
 
 
