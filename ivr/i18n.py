@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import flask_babel
+from babel.units import format_unit
 from flask import Flask, g, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -97,6 +98,16 @@ def num(value: float | None, decimals: int | None = None) -> str:
     if decimals is None and isinstance(value, float):
         decimals = 1  # a share or a rate: one decimal, always
     return localizer().number(value, decimals)
+
+
+def file_size(n: int) -> str:
+    """1,2 MB, 512 ko: a size in bytes as the request's language writes it."""
+    unit, value = "digital-byte", float(n)
+    for bigger in ("digital-kilobyte", "digital-megabyte", "digital-gigabyte", "digital-terabyte"):
+        if value < 1000:
+            break
+        unit, value = bigger, value / 1000
+    return str(format_unit(round(value, 1), unit, length="short", locale=current_language()))
 
 
 def _page_zone(context: Context) -> str | None:

@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from audio.prompts import default_prompt_path
 from ivr.carrier import refusals
 from ivr.carrier.connection import UNUSED_URLS, VOICE_PATH, points_here
-from ivr.carrier.rest import Carrier, CarrierError, Number, Said
+from ivr.carrier.rest import Bytes, Carrier, CarrierError, Number, Said
 from ivr.media import uploaded_prompt_file
 from ivr.twiml import RECORD_MAX_SECONDS
 from petition.config import Settings
@@ -428,7 +428,7 @@ def disk(campaign: Campaign, counted: int, folder: Path) -> Line:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     free = shutil.disk_usage(existing).free
-    values = {"free": _size(free), "needed": _size(needed), "folder": str(folder)}
+    values = {"free": Bytes(free), "needed": Bytes(needed), "folder": str(folder)}
     if free < needed:
         return Line(
             "disk",
@@ -446,14 +446,6 @@ def disk(campaign: Campaign, counted: int, folder: Path) -> Line:
         True,
         Said(N_("%(free)s free for about %(needed)s of recordings at the target."), values),
     )
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n = n / 1024  # type: ignore[assignment]
-    return f"{n} GB"
 
 
 def run(

@@ -38,6 +38,19 @@ class Said:
         return self.message % self.values
 
 
+class Bytes(int):
+    """A size in a message: English on the command line, as each language writes it where a
+    page shows the message (`said`)."""
+
+    def __str__(self) -> str:
+        value, unit = float(self), "B"
+        for bigger in ("KB", "MB", "GB", "TB"):
+            if value < 1000:
+                break
+            value, unit = value / 1000, bigger
+        return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+
+
 class CarrierError(Exception):
     """The carrier could not do what was asked. `kind`: credentials, not_found, rate_limited,
     unavailable, timeout, unreachable, refused; `said` says it in plain words."""

@@ -15,8 +15,8 @@ from werkzeug.wrappers.response import Response
 from ivr.carrier import connection
 from ivr.carrier import preflight as checklist
 from ivr.carrier.connection import VOICE_PATH, ConnectRefused
-from ivr.carrier.rest import Carrier, CarrierError, Said
-from ivr.i18n import gettext
+from ivr.carrier.rest import Bytes, Carrier, CarrierError, Said
+from ivr.i18n import file_size, gettext
 from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from petition import audit
@@ -24,7 +24,12 @@ from petition.privacy import phones
 
 
 def said(message: Said) -> str:
-    return gettext(message.message, **message.values)
+    """A message in the request's language, its sizes written as that language writes them."""
+    values = {
+        name: file_size(value) if isinstance(value, Bytes) else value
+        for name, value in message.values.items()
+    }
+    return gettext(message.message, **values)
 
 
 def _lock() -> redis.Redis | None:

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from babel.units import format_unit
 from flask import Response, jsonify, render_template
 from markupsafe import Markup
 
@@ -19,6 +18,7 @@ from ivr.labels import label
 from ivr.services import services
 from ivr.staff import charts, series
 from ivr.staff.auth import bp, campaign_or_404
+from ivr.staff.line import said
 from ivr.staff.pipeline import pipeline_health
 from ivr.urls import absolute
 from petition.backups.schedule import STALE_AFTER, standing
@@ -188,13 +188,13 @@ def overview(slug: str) -> str:
         health=health,
         backups=backups,
         backup_age=(now - backups.last.made_at).total_seconds() if backups.last else None,
-        backup_size=_size(backups.last.size) if backups.last else "",
+        backup_size=i18n.file_size(backups.last.size) if backups.last else "",
         backup_stale_hours=int(STALE_AFTER.total_seconds() // 3600),
         database_is_sqlite=services().settings.database_url.startswith("sqlite"),
         line_health=line_now,
         alerts=alerts,
         alerts_failed=isinstance(alerts, Said),
-        said=lambda m: gettext(m.message, **m.values),
+        said=said,
         estimate=estimate,
         bursts=bursts,
         burst_window=guards.BURST_WINDOW,
@@ -262,16 +262,6 @@ def _chart(name: str, data: series.Series) -> Markup:
         language_name=lambda code: label("lang", code),
         format_number=num,
     )
-
-
-def _size(n: int) -> str:
-    """1,2 MB, 512 ko: a file's size as the language writes it."""
-    unit, value = "digital-byte", float(n)
-    for bigger in ("digital-kilobyte", "digital-megabyte", "digital-gigabyte"):
-        if value < 1000:
-            break
-        unit, value = bigger, value / 1000
-    return str(format_unit(round(value, 1), unit, length="short", locale=i18n.current_language()))
 
 
 def _age(seconds: float | None) -> str:

@@ -26,8 +26,10 @@ from werkzeug.serving import make_server
 
 from ivr import public
 from ivr.app import create_app
+from ivr.carrier.rest import Bytes, Said
 from ivr.cli import main
 from ivr.staff import overview
+from ivr.staff.line import said
 from petition.config import Settings
 from petition.counting.rules import Heard, count, decide
 from petition.db import Database
@@ -502,3 +504,13 @@ def test_a_wrong_token_is_named_and_unsigned_requests_are_not_counted(
     page = admin.get("/staff/c/glenn/").get_data(as_text=True)
     assert 'data-refused="1"' in page
     assert "TWILIO_AUTH_TOKEN is probably not the account" in page
+
+
+def test_sizes_in_a_checklist_line_are_written_as_the_pages_language_writes_them(
+    app: Flask,
+) -> None:
+    message = Said("%(free)s free", {"free": Bytes(5_600_000_000)})
+    assert str(message) == "5.6 GB free"  # the command line's English
+    for language, written in (("nl", "5,6 GB free"), ("fr", "5,6\u202fGo free")):
+        with app.test_request_context("/staff/", headers={"Accept-Language": language}):
+            assert said(message) == written
