@@ -18,11 +18,10 @@ import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import transfer, twiml
+from ivr import twiml
 from ivr.security import signed_by_carrier
 from ivr.services import services
-from ivr.webhooks import FALLBACK_LANGUAGES, SID, campaign_of, xml
-from petition.line import helpline
+from ivr.webhooks import FALLBACK_LANGUAGES, SID, campaign_of, help_at_this_step, xml
 from petition.models import Campaign, NameStatus, Recording, Signature, SignatureState, utcnow
 from petition.names import keypad, readback
 
@@ -115,14 +114,13 @@ def read_back() -> Response:
 
 @bp.post("/read-back/answer")
 @signed_by_carrier
+@help_at_this_step()
 def read_back_answer() -> Response:
     """1: the name is right as heard. 2: spell the surname (or, without spelling, a person
     checks it). Another key: the question once more."""
     digits, attempt = request.form.get("Digits", ""), _number("n", 1)
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
-        if helpline.asks_for_help(campaign, digits):
-            return xml(transfer.put_through(s, campaign, language))
         name = readback.name_to_read_back(signature)
         if name is None:  # a person decided meanwhile, or a callback for an old call
             return xml(twiml.thanks(campaign, language))
@@ -161,17 +159,16 @@ def _part() -> str:
 
 @bp.post("/spelled")
 @signed_by_carrier
+@help_at_this_step(anywhere=True)  # no letter is on 0
 def spelled() -> Response:
     """A part's keys (`p`: surname or given): the best spelling that fits them, read back letter
     by letter. With `x=1`, the exact spelling, two keys a letter."""
     attempt, part, exact = _number("n", 1), _part(), request.args.get("x") == "1"
-    digits = request.form.get("Digits", "")
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
-        if helpline.asks_for_help(campaign, digits, anywhere=True):  # no letter is on 0
-            return xml(transfer.put_through(s, campaign, language))
         if not readback.open_to_the_caller(signature):
             return xml(twiml.thanks(campaign, language))
+        digits = request.form.get("Digits", "")
         keys = keypad.parse_key_pairs(digits) if exact else keypad.parse_keys(digits)
         if keys.problem is not None:
             if attempt < twiml.ASKED_AT_MOST:
@@ -228,6 +225,7 @@ def _exact_step(campaign: Campaign, language: str, recording_sid: str, part: str
 
 @bp.post("/spelled/answer")
 @signed_by_carrier
+@help_at_this_step()
 def spelling_answer() -> Response:
     """1: this spelling is right. 2: the next one, while there is one; then the letters
     exactly, two keys a letter; after that a person checks."""
@@ -235,8 +233,6 @@ def spelling_answer() -> Response:
     part, exact = _part(), request.args.get("x") == "1"
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
-        if helpline.asks_for_help(campaign, digits):
-            return xml(transfer.put_through(s, campaign, language))
         found = _spellings(rec, signature, part, exact)
         if not readback.open_to_the_caller(signature) or not found:
             return xml(twiml.thanks(campaign, language))
@@ -293,13 +289,12 @@ def _given_name_check(
 
 @bp.post("/given/answer")
 @signed_by_carrier
+@help_at_this_step()
 def given_name_answer() -> Response:
     """1: the first name is right too. 2: spell it. Another key: the question once more."""
     digits, attempt = request.form.get("Digits", ""), _number("n", 1)
     with services().db.session() as s:
         rec, signature, campaign, language = _waiting_for(s)
-        if helpline.asks_for_help(campaign, digits):
-            return xml(transfer.put_through(s, campaign, language))
         given = readback.given_name_of(signature.name)
         if not readback.open_to_the_caller(signature) or not given:
             return xml(twiml.thanks(campaign, language))

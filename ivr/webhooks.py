@@ -5,8 +5,10 @@ Nothing slow happens here. Every handler is idempotent on CallSid / RecordingSid
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -19,7 +21,7 @@ from audio.prompt_texts import LANGUAGES
 from audio.prompts import default_prompt_path
 from ivr import transfer, twiml
 from ivr.media import uploaded_prompt_path
-from ivr.security import signed_by_carrier
+from ivr.security import F, signed_by_carrier
 from ivr.services import services
 from petition.counting.regions import parse_postcode
 from petition.errors import UnknownNumber
@@ -77,6 +79,38 @@ def campaign_of(call: Call) -> Campaign:
     if campaign is None:
         abort(400, "unknown campaign")
     return campaign
+
+
+def help_at_this_step(*, anywhere: bool = False) -> Callable[[F], F]:
+    """A keypad step where 0 reaches the campaign's helpline (petition/line/helpline.py): as
+    the first key, or with `anywhere` at any place (where keys spell letters and none is on
+    0). Goes under @signed_by_carrier; other keys cost nothing here, and the step's own view
+    handles every answer that is not a call for help."""
+
+    def wrap(view: F) -> F:
+        @functools.wraps(view)
+        def step(*args: Any, **kwargs: Any) -> Any:
+            digits = request.form.get("Digits") or ""
+            if helpline.keys_ask_for_help(digits, anywhere=anywhere):
+                with services().db.session() as s:
+                    body = _put_through_if_asked(s, digits, anywhere=anywhere)
+                if body is not None:
+                    return xml(body)
+            return view(*args, **kwargs)
+
+        return step  # type: ignore[return-value]
+
+    return wrap
+
+
+def _put_through_if_asked(s: so.Session, digits: str, *, anywhere: bool) -> str | None:
+    call = calls.find_call(s, request.form.get("CallSid", ""))
+    if call is None or call.campaign_id is None:
+        return None  # the step's view answers the request as it is
+    campaign = services().campaigns.by_id(call.campaign_id)
+    if campaign is None or not helpline.asks_for_help(campaign, digits, anywhere=anywhere):
+        return None
+    return transfer.put_through(s, campaign, language_of(call, campaign))
 
 
 @bp.errorhandler(Exception)
@@ -144,13 +178,11 @@ def _first(campaign: Campaign, call: Call) -> str:
 
 @bp.post("/language")
 @signed_by_carrier
+@help_at_this_step()
 def language() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
-        digits = request.form.get("Digits", "")
-        if helpline.asks_for_help(campaign, digits):
-            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
-        chosen = twiml.MENU_KEYS.get(digits)
+        chosen = twiml.MENU_KEYS.get(request.form.get("Digits", ""))
         if call.language is None:
             call.language = (
                 chosen if chosen in campaign.language_list else campaign.language_list[0]
@@ -160,13 +192,12 @@ def language() -> Response:
 
 @bp.post("/greeting-key")
 @signed_by_carrier
+@help_at_this_step()
 def greeting_key() -> Response:
-    """A key pressed during the greeting: 0 reaches the helpline; any other goes on with the
-    call as if the greeting had ended."""
+    """A key pressed during the greeting: 0 reaches the helpline (help_at_this_step); any
+    other goes on with the call as if the greeting had ended."""
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
-        if helpline.asks_for_help(campaign, request.form.get("Digits")):
-            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
         return xml(twiml.next_step(campaign, call))
 
 
@@ -185,12 +216,11 @@ def helpline_ended() -> Response:
 
 @bp.post("/postcode")
 @signed_by_carrier
+@help_at_this_step()
 def postcode() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
         digits = request.form.get("Digits", "")
-        if call.postcode is None and helpline.asks_for_help(campaign, digits):
-            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
         if call.postcode is None:
             call.postcode_attempts += 1
             call.postcode = parse_postcode(digits)
@@ -201,11 +231,10 @@ def postcode() -> Response:
 
 @bp.post("/declaration")
 @signed_by_carrier
+@help_at_this_step()
 def declaration() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
-        if helpline.asks_for_help(campaign, request.form.get("Digits")):
-            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
         if call.declared is None:
             call.declared = request.form.get("Digits") == "1"
         return xml(twiml.next_step(campaign, call))
@@ -213,11 +242,10 @@ def declaration() -> Response:
 
 @bp.post("/consent")
 @signed_by_carrier
+@help_at_this_step()
 def consent() -> Response:
     with services().db.session() as s:
         call, campaign = call_and_campaign(s)
-        if helpline.asks_for_help(campaign, request.form.get("Digits")):
-            return xml(transfer.put_through(s, campaign, language_of(call, campaign)))
         if call.consented is None:
             call.consented = request.form.get("Digits") == "1"
         if not call.consented:

@@ -39,10 +39,15 @@ def offered(campaign: Campaign) -> bool:
 
 
 def asks_for_help(campaign: Campaign, keys: str | None, *, anywhere: bool = False) -> bool:
-    """Whether the keys a caller pressed at a step ask for the helpline: 0 first (a postcode
-    such as 1000 has its zeros later), or a 0 anywhere (`anywhere`) where keys are letters and
-    0 is none. With no helpline offered, 0 is only ever a digit."""
-    if not offered(campaign) or not keys:
+    """Whether the keys a caller pressed at a step ask for the helpline. With no helpline
+    offered, 0 is only ever a digit."""
+    return offered(campaign) and keys_ask_for_help(keys, anywhere=anywhere)
+
+
+def keys_ask_for_help(keys: str | None, *, anywhere: bool = False) -> bool:
+    """0 first (a postcode such as 1000 has its zeros later), or a 0 anywhere (`anywhere`)
+    where keys are letters and 0 is none."""
+    if not keys:
         return False
     return HELP_KEY in keys if anywhere else keys.startswith(HELP_KEY)
 
