@@ -21,5 +21,14 @@ def campaign_image_path(campaign: Campaign) -> Path:
     return services().settings.data_dir / "public" / str(campaign.id) / "image.jpg"
 
 
+def campaign_image_version(campaign: Campaign) -> int | None:
+    """The campaign image's modification time, for its URL (a new upload, a new address), or
+    None when it has none."""
+    try:
+        return int(campaign_image_path(campaign).stat().st_mtime)
+    except FileNotFoundError:
+        return None
+
+
 def public_cache_dir(campaign: Campaign) -> Path:
     return services().settings.data_dir / "public" / str(campaign.id) / "cache"

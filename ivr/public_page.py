@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, render_template, request
 
 from ivr import i18n
-from ivr.media import campaign_image_path, public_cache_dir
+from ivr.media import campaign_image_path, campaign_image_version, public_cache_dir
 from ivr.public import CACHE_SECONDS, public_progress
 from ivr.services import services
 from ivr.urls import absolute
@@ -63,11 +63,6 @@ def _public(resp: Response, csp: str) -> Response:
     return resp
 
 
-def _image_version(campaign: Campaign) -> int | None:
-    path = campaign_image_path(campaign)
-    return int(path.stat().st_mtime) if path.exists() else None
-
-
 @bp.get("/<slug>/")
 def page(slug: str) -> Response:
     campaign = _campaign(slug)
@@ -78,7 +73,7 @@ def page(slug: str) -> Response:
     alternates = {
         code: absolute("public_page.page", slug=slug, lang=code) for code in campaign.language_list
     }
-    version = _image_version(campaign)
+    version = campaign_image_version(campaign)
     html = render_template(
         "public/page.html",
         data=data,
@@ -135,9 +130,7 @@ def share_image(slug: str) -> Response:
     card = ShareCard(
         title=campaign.title,
         organisation=campaign.organisation_name.strip(),
-        number=public_face.shown_number(data["numbers"][0]["e164"]).international
-        if data["numbers"]
-        else None,
+        number=data["numbers"][0]["shown"] if data["numbers"] else None,
         signatures=data["signatures"],
         target=data["target"],
         line=data["line"],
@@ -162,8 +155,3 @@ def _file(path: Path, mimetype: str, max_age: int) -> Response:
     resp.headers["Cache-Control"] = f"public, max-age={max_age}"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
-
-
-def page_url(slug: str, lang: str, base: str) -> str:
-    """The public page's address for a poster, from PUBLIC_BASE_URL (no request needed)."""
-    return f"{base.rstrip('/')}/p/{slug}/?lang={lang}"

@@ -15,7 +15,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response
 
 from ivr.i18n import gettext
-from ivr.media import campaign_image_path
+from ivr.media import campaign_image_version
 from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
 from petition.counting.thresholds import CUSTOM, PRESETS
@@ -154,12 +154,8 @@ def _values(details: CampaignDetails) -> dict[str, Any]:
 def _page(values: dict[str, Any], problems: dict[str, Problem], **context: Any) -> str:
     messages = {name: gettext(p.message, **p.values) for name, p in problems.items()}
     campaign = context.get("campaign")
-    if campaign is not None and campaign_image_path(campaign).exists():
-        context["image_url"] = url_for(
-            "public_page.image",
-            slug=campaign.slug,
-            v=int(campaign_image_path(campaign).stat().st_mtime),
-        )
+    if campaign is not None and (version := campaign_image_version(campaign)) is not None:
+        context["image_url"] = url_for("public_page.image", slug=campaign.slug, v=version)
     return render_template(
         "staff/campaign_form.html",
         values=values,

@@ -123,17 +123,13 @@ def campaigns() -> str:
             ).all()
         )
 
-        def waiting(campaign_id: int, queue: str) -> int:
-            # The review queues' own condition, as the overview and the review page count.
-            where = queues.queue_filter(campaign_id, queue)
-            return s.scalar(sa.select(sa.func.count()).where(where)) or 0
-
         items = [
             {
                 "campaign": c,
                 "counted": counted.get(c.id, 0),
-                "held": waiting(c.id, queues.REVIEW),
-                "names": waiting(c.id, queues.NAME_CHECKS),
+                # The review queues' own counts, as the overview and the review page show them.
+                "held": queues.waiting(s, c.id, queues.REVIEW),
+                "names": queues.waiting(s, c.id, queues.NAME_CHECKS),
                 "target": campaign_rule(c).total,
                 "line": line_state(c, now).value,
             }
@@ -208,9 +204,7 @@ def overview(slug: str) -> str:
         embed_url=absolute("public_page.embed", slug=campaign.slug),
         # The helpline as people write it (116 000), and its transfers on the last days that
         # had any, newest first.
-        helpline_shown=(
-            " ".join(phones.dialled_groups(campaign.helpline)) if campaign.helpline else ""
-        ),
+        helpline_shown=(phones.written(campaign.helpline) if campaign.helpline else ""),
         helpline_days=[
             (date.fromisoformat(day), n)
             for day, n in reversed(stats["helpline_transfers_by_day"].items())

@@ -9,9 +9,9 @@ from werkzeug.wrappers.response import Response as Redirect
 
 from ivr.i18n import gettext
 from ivr.media import campaign_image_path
-from ivr.public_page import page_url
 from ivr.services import services
 from ivr.staff.auth import bp, campaign_or_404, requires, user
+from ivr.urls import absolute
 from petition import audit
 from petition.models import Campaign
 from petition.reporting.campaign_image import ImageRejected, store_image
@@ -26,8 +26,7 @@ def _text(campaign: Campaign) -> PosterText:
     lang = request.args.get("lang") or campaign.language_list[0]
     if lang not in campaign.language_list:
         abort(404)
-    base = services().settings.public_base_url or request.host_url
-    return poster_text(campaign, lang, page_url(campaign.slug, lang, base))
+    return poster_text(campaign, lang, absolute("public_page.page", slug=campaign.slug, lang=lang))
 
 
 @bp.post("/c/<slug>/image")

@@ -103,7 +103,7 @@ def _count(s: so.Session, *where: Any) -> int:
 
 
 def queue_counts(s: so.Session, campaign_id: int) -> dict[str, int]:
-    return {name: _count(s, queues.queue_filter(campaign_id, name)) for name in queues.QUEUES}
+    return {name: queues.waiting(s, campaign_id, name) for name in queues.QUEUES}
 
 
 @bp.get("/c/<slug>/review")

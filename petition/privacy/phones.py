@@ -145,6 +145,11 @@ def spoken_digits(e164: str, caller_region: str = "BE") -> str:
     return ", ".join(" ".join(group) for group in dialled_groups(e164, caller_region))
 
 
+def written(e164: str, caller_region: str = "BE") -> str:
+    """A number as people write it for a caller in `caller_region`: "116 000"."""
+    return " ".join(dialled_groups(e164, caller_region))
+
+
 def region_of(raw: str | None, default: str = "BE") -> str:
     """The country (ISO 3166 alpha-2) of a number, such as the campaign number a caller
     dialled: where they call from, most likely. `default` when it cannot be told."""

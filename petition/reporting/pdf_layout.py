@@ -176,7 +176,17 @@ def _forget_page_state(pdf: FPDF) -> None:
     pdf.set_fill_color(255, 255, 255)
 
 
+def add_fonts(pdf: FPDF, error: type[Exception]) -> None:
+    """The document's fonts (FONTS), or `error` naming the Debian package that has them."""
+    for (family, style), filename in FONTS.items():
+        path = FONT_DIR / filename
+        if not path.exists():
+            raise error(f"font {path} is missing: install Debian's fonts-dejavu-core")
+        pdf.add_font(family, style, str(path))
+
+
 def shorten(pdf: FPDF, text: str, room: float) -> str:
+    """`text`, shortened with an ellipsis when it is wider than `room` in the current font."""
     if pdf.get_string_width(text) <= room:
         return text
     while text and pdf.get_string_width(text + "…") > room:

@@ -12,7 +12,7 @@ from functools import cache
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from petition.reporting.pdf_layout import FONT_DIR
+from petition.reporting.pdf_layout import FONT_DIR, FONTS
 
 Font = ImageFont.FreeTypeFont
 
@@ -25,8 +25,7 @@ TRACK = (229, 231, 235)
 
 @cache
 def font(size: int, bold: bool = False) -> Font:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(str(FONT_DIR / name), size)
+    return ImageFont.truetype(str(FONT_DIR / FONTS[("Sans", "B" if bold else "")]), size)
 
 
 def text_width(draw: ImageDraw.ImageDraw, text: str, face: Font) -> float:

@@ -19,7 +19,7 @@ from petition.errors import PetitionError
 from petition.i18n import Localizer
 from petition.models import Campaign
 from petition.reporting import png_layout as png
-from petition.reporting.pdf_layout import FONT_DIR, FONTS
+from petition.reporting.pdf_layout import add_fonts, shorten
 from petition.reporting.public_face import (
     SIGN_BY_PHONE,
     ShownNumber,
@@ -99,11 +99,7 @@ def poster_pdf(text: PosterText, size: str = "A4", made: datetime | None = None)
     margin = 18 * k
     width = page_w - 2 * margin
     pdf = FPDF(orientation="portrait", unit="mm", format=size)
-    for (family, style), filename in FONTS.items():
-        path = FONT_DIR / filename
-        if not path.exists():
-            raise PosterError(f"font {path} is missing: install Debian's fonts-dejavu-core")
-        pdf.add_font(family, style, str(path))
+    add_fonts(pdf, PosterError)
     pdf.set_text_shaping(True)  # Arabic joined, Hebrew right to left
     pdf.set_auto_page_break(False)
     pdf.set_margins(margin, margin, margin)
@@ -120,7 +116,7 @@ def poster_pdf(text: PosterText, size: str = "A4", made: datetime | None = None)
         pdf.set_font("Sans", "", 13 * k)
         pdf.set_text_color(*GREY)
         pdf.set_xy(margin, y)
-        pdf.cell(width, line_h(13 * k), _fit(pdf, text.organisation, width))
+        pdf.cell(width, line_h(13 * k), shorten(pdf, text.organisation, width))
         pdf.set_text_color(*BLACK)
         y += line_h(13 * k) + 3 * k
 
@@ -157,7 +153,7 @@ def poster_pdf(text: PosterText, size: str = "A4", made: datetime | None = None)
     for line in small + extra:
         pdf.set_font("Sans", "", 16 * k)
         pdf.set_xy(margin, y)
-        pdf.cell(width, line_h(16 * k), _fit(pdf, line, width))
+        pdf.cell(width, line_h(16 * k), shorten(pdf, line, width))
         y += line_h(16 * k)
     y += 10 * k
 
@@ -166,7 +162,7 @@ def poster_pdf(text: PosterText, size: str = "A4", made: datetime | None = None)
     _draw_qr(pdf, tel_uri(first), margin, y, qr_size)
     pdf.set_font("Sans", "", 11 * k)
     pdf.set_xy(margin, y + qr_size + 1 * k)
-    pdf.cell(qr_size, line_h(11 * k), _fit(pdf, text.scan, qr_size), align="C")
+    pdf.cell(qr_size, line_h(11 * k), shorten(pdf, text.scan, qr_size), align="C")
     column = margin + qr_size + 10 * k
     column_w = page_w - margin - column
     step_y = y + 2 * k
@@ -210,7 +206,7 @@ def poster_pdf(text: PosterText, size: str = "A4", made: datetime | None = None)
         pdf.set_text_color(*BLACK)
         pdf.set_font("Sans", "B", 12 * k)
         pdf.set_xy(margin, pdf.get_y() + 2 * k)
-        pdf.cell(width, line_h(12 * k), _fit(pdf, text.page_url, width), link=text.page_url)
+        pdf.cell(width, line_h(12 * k), shorten(pdf, text.page_url, width), link=text.page_url)
     return bytes(pdf.output())
 
 
@@ -219,15 +215,6 @@ def _lines(pdf: FPDF, width: float, height: float, text: str) -> list[str]:
     lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES")
     assert isinstance(lines, list)
     return lines
-
-
-def _fit(pdf: FPDF, text: str, room: float) -> str:
-    """`text`, shortened with an ellipsis when it is wider than `room` in the current font."""
-    if pdf.get_string_width(text) <= room:
-        return text
-    while text and pdf.get_string_width(text + "…") > room:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def _draw_qr(pdf: FPDF, uri: str, x: float, y: float, size: float) -> None:

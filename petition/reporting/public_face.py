@@ -84,7 +84,7 @@ def help_offer(campaign: Campaign, loc: Localizer) -> str | None:
     its number. None when the call does not offer one."""
     if not helpline.offered(campaign) or campaign.helpline is None:
         return None
-    number = " ".join(phones.dialled_groups(campaign.helpline))
+    number = phones.written(campaign.helpline)
     return loc.gettext(
         "Need to talk to someone? Press 0 at any time during the call, or call %(number)s.",
         number=number,

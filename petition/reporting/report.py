@@ -33,7 +33,7 @@ from petition.reporting.export import Edition, counted_rows
 from petition.reporting.facts import ReportFacts
 from petition.reporting.pdf_charts import chart_page
 from petition.reporting.pdf_cover import cover
-from petition.reporting.pdf_layout import FONT_DIR, FONTS, INK, MARGIN, ROWS_PER_PAGE, footers
+from petition.reporting.pdf_layout import INK, MARGIN, ROWS_PER_PAGE, add_fonts, footers
 from petition.reporting.pdf_list import ProgressCallback, list_pages
 
 # What other modules import from here; the pages themselves live in the pdf_* modules.
@@ -153,11 +153,7 @@ def write_pdf(
 
 def _new_document(campaign: Campaign, facts: ReportFacts, loc: Localizer) -> FPDF:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    for (family, style), filename in FONTS.items():
-        path = FONT_DIR / filename
-        if not path.exists():
-            raise ReportError(f"font {path} is missing: install Debian's fonts-dejavu-core")
-        pdf.add_font(family, style, str(path))
+    add_fonts(pdf, ReportError)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=17)  # just above the footer rule
     stamp = facts.last or campaign.opened_at or datetime(2000, 1, 1)

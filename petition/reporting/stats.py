@@ -65,9 +65,7 @@ def campaign_stats(session: so.Session, campaign: Campaign) -> dict[str, Any]:
             if country:
                 by_country[country] += n
             names[name_status] += n
-    names_waiting = session.scalar(
-        sa.select(sa.func.count()).where(queues.queue_filter(campaign.id, queues.NAME_CHECKS))
-    )
+    names_waiting = queues.waiting(session, campaign.id, queues.NAME_CHECKS)
     calls = session.scalar(sa.select(sa.func.count()).where(Call.campaign_id == campaign.id))
     failed = session.scalar(
         sa.select(sa.func.count()).where(

@@ -89,6 +89,13 @@ def queue_filter(campaign_id: int, queue: str) -> sa.ColumnElement[bool]:
     )
 
 
+def waiting(session: so.Session, campaign_id: int, queue: str) -> int:
+    """How many signatures wait in `queue`: what the overview, the campaigns list and the
+    review page's tabs show."""
+    count = sa.select(sa.func.count()).select_from(Signature)
+    return int(session.scalar(count.where(queue_filter(campaign_id, queue))) or 0)
+
+
 def waiting_in(signature: Signature) -> str | None:
     """The queue the signature waits in, or None when nobody needs to look at it."""
     if signature.state == SignatureState.NEEDS_REVIEW:
