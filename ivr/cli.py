@@ -40,7 +40,7 @@ from petition.config import (
     safe_url,
 )
 from petition.counting.thresholds import PRESETS
-from petition.db import Database
+from petition.db import Database, is_sqlite
 from petition.i18n import LANGUAGES
 from petition.line import campaigns
 from petition.line.helpline import HELP_STEPS
@@ -80,7 +80,7 @@ def _existing() -> tuple[Settings, Database]:
             NO_DATA.format(problem=f"No petition data: {exc}", where=exc.where)
         ) from exc
     url = settings.database_url
-    if url.startswith("sqlite"):
+    if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path != ":memory:" and not Path(path).exists():
             raise click.ClickException(
@@ -748,7 +748,7 @@ def backup(out: Path | None, no_recordings: bool) -> None:
     settings, _ = _existing()
     nightly_named = out is None
     out = out or settings.backup_dir / backup_name(utcnow())
-    if not settings.database_url.startswith("sqlite"):
+    if not is_sqlite(settings.database_url):
         click.echo(
             f"The database is PostgreSQL ({safe_url(settings.database_url)}): back it up with "
             "pg_dump (see infra/README.md, Backups). This archive holds the secrets, the "
@@ -760,7 +760,7 @@ def backup(out: Path | None, no_recordings: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     if nightly_named and settings.backup_keep > 0:
-        prune(settings.backup_dir, max(settings.backup_keep, 1))
+        prune(settings.backup_dir, settings.backup_keep)
     counts = made.manifest.get("counts") or {}
     click.echo(
         f"wrote {made.path} ({_size(made.size)}): {counts.get('calls', 0)} call(s), "
@@ -790,12 +790,11 @@ def restore(archive: Path, data_dir: Path | None, force: bool) -> None:
     """Restore a backup: check it, unpack it, update its schema, erase again whom it must."""
     from petition.backups.archive import BackupError
     from petition.backups.restore import restore as restore_archive
-    from petition.config import config_path, read_config, resolve_data_dir
+    from petition.config import data_dir_of, environment
     from petition.privacy.journal import JOURNAL_NAME
 
-    given = dict(os.environ)
-    env = {**read_config(config_path(given)), **{k: v for k, v in given.items() if v}}
-    target = (data_dir or resolve_data_dir(given)).absolute()
+    env = environment()
+    target = (data_dir or data_dir_of(env)).absolute()
     # Copies of the erasure list that outlive the data disk: beside the archive, and in
     # BACKUP_DIR when it is set.
     lists = [archive.absolute().parent / JOURNAL_NAME]
@@ -809,7 +808,7 @@ def restore(archive: Path, data_dir: Path | None, force: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     _report_restore(done)
-    if done.database_restored and database_url and not database_url.startswith("sqlite"):
+    if done.database_restored and database_url and not is_sqlite(database_url):
         click.echo(
             "note: DATABASE_URL names another database; the restored SQLite file is "
             f"{target / 'petition.sqlite3'}",

@@ -201,8 +201,8 @@ def load_settings(environ: dict[str, str] | None = None, *, create: bool = True)
     given = dict(os.environ if environ is None else environ)
     path = config_path(given)
     stored = read_config(path)
-    env = {**stored, **{k: v for k, v in given.items() if v}}
-    data_dir = resolve_data_dir(given)
+    env = _overlaid(stored, given)
+    data_dir = data_dir_of(env)
     if given.get("DATA_DIR"):
         data_dir_from = "environment"
     elif stored.get("DATA_DIR"):
@@ -262,11 +262,18 @@ def load_settings(environ: dict[str, str] | None = None, *, create: bool = True)
     return settings
 
 
-def resolve_data_dir(environ: dict[str, str] | None = None) -> Path:
-    """DATA_DIR as every command finds it (environment, configuration file, ./data), without
-    reading or creating anything in it: for `petition restore` on a machine that has no data."""
+def environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The settings as every command finds them: the configuration file's, overridden by the
+    environment's that are not empty."""
     given = dict(os.environ if environ is None else environ)
-    env = {**read_config(config_path(given)), **{k: v for k, v in given.items() if v}}
+    return _overlaid(read_config(config_path(given)), given)
+
+
+def _overlaid(stored: dict[str, str], given: dict[str, str]) -> dict[str, str]:
+    return {**stored, **{k: v for k, v in given.items() if v}}
+
+
+def data_dir_of(env: dict[str, str]) -> Path:
     return Path(env.get("DATA_DIR") or "./data").resolve()
 
 

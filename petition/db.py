@@ -17,6 +17,15 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 T = TypeVar("T")
 
 
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a SQLite URL (sqlite:///data/petition.sqlite3)."""
+    return Path(url.split("///", 1)[-1])
+
+
 def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> sa.Engine:
     """An engine tuned per backend: SQLite gets WAL and a busy timeout for concurrent writers.
 
@@ -27,7 +36,7 @@ def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> sa.Engine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    if url.startswith("sqlite"):
+    if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import socket
 
 import redis
@@ -139,20 +138,10 @@ def _job_status(queue: Queue, recording_sid: str) -> JobStatus | None:
     return job.get_status(refresh=False)
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep(db: Database, queue: Queue) -> int:
     """Put back on the queue every pending recording that no live job covers. Returns how many."""
     with db.session() as s:
-        work.release_dead_claims(s, hostname=socket.gethostname(), is_alive=_process_alive)
+        work.release_dead_claims(s, hostname=socket.gethostname(), is_alive=work.process_alive)
     dispatched = 0
     with db.session() as s:
         for rec in work.pending(s):

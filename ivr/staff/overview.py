@@ -25,6 +25,7 @@ from petition.backups.schedule import STALE_AFTER, standing
 from petition.counting.regions import Region, region_label
 from petition.counting.tally import campaign_rule
 from petition.counting.thresholds import bar_percent
+from petition.db import is_sqlite
 from petition.i18n import time_zone, to_local
 from petition.integrity import guards
 from petition.line.campaigns import line_state
@@ -186,7 +187,7 @@ def overview(slug: str) -> str:
         backup_age=(now - backups.last.made_at).total_seconds() if backups.last else None,
         backup_size=i18n.file_size(backups.last.size) if backups.last else "",
         backup_stale_hours=int(STALE_AFTER.total_seconds() // 3600),
-        database_is_sqlite=services().settings.database_url.startswith("sqlite"),
+        database_is_sqlite=is_sqlite(services().settings.database_url),
         line_health=line_now,
         alerts=alerts,
         alerts_failed=isinstance(alerts, Said),

@@ -31,7 +31,8 @@ import sqlalchemy.orm as so
 from alembic.script import ScriptDirectory
 
 from petition.config import Settings
-from petition.db import Database, alembic_config
+from petition.db import Database, alembic_config, is_sqlite, sqlite_path
+from petition.line.work import process_alive
 from petition.models import (
     AuditEvent,
     Call,
@@ -42,7 +43,7 @@ from petition.models import (
     SignatureState,
     utcnow,
 )
-from petition.privacy.journal import JOURNAL_NAME
+from petition.privacy.journal import JOURNAL_NAME, fsync_dir
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -108,14 +109,6 @@ def knows_revision(revision: str) -> bool:
         return False
 
 
-def is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
-
-
-def sqlite_path(url: str) -> Path:
-    return Path(url.split("///", 1)[-1])
-
-
 def make_backup(
     settings: Settings, out: Path, *, recordings: bool = True, now: datetime | None = None
 ) -> Made:
@@ -167,7 +160,7 @@ def make_backup(
                 files.append((name, settings.data_dir / name))
         _write_archive(partial, files, manifest)
         os.replace(partial, out)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except (OSError, sqlite3.Error) as exc:
         raise BackupError(f"the backup could not be written to {folder}: {exc}") from exc
     finally:
@@ -285,14 +278,6 @@ def _add(tar: tarfile.TarFile, name: str, path: Path, manifest: dict[str, Any]) 
         manifest["files"][name] = {"sha256": hashing.digest.hexdigest(), "size": info.size}
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def clear_leftovers(folder: Path) -> int:
     """Remove what a backup killed in the middle left in `folder` (hidden `.partial` files and
     `.work` folders of processes that no longer run). Returns how many."""
@@ -301,7 +286,7 @@ def clear_leftovers(folder: Path) -> int:
         if not (path.name.endswith(PARTIAL) or path.name.endswith(".work")):
             continue
         pid = path.name.removesuffix(PARTIAL).removesuffix(".work").rsplit(".", 1)[-1]
-        if pid.isdigit() and _alive(int(pid)):
+        if pid.isdigit() and process_alive(int(pid)):
             continue
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
@@ -309,18 +294,6 @@ def clear_leftovers(folder: Path) -> int:
             path.unlink(missing_ok=True)
         removed += 1
     return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def unpack(archive: Path, into: Path) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from petition.backups.archive import (
     knows_revision,
     unpack,
 )
-from petition.db import Database
+from petition.db import Database, is_sqlite
 from petition.models import Recording, utcnow
 from petition.privacy import journal
 from petition.privacy.erasure import apply_retention, reapply
@@ -67,7 +67,8 @@ def restore(
     `force` is not given, DamagedArchive, NewerSchema.
     """
     archive, data_dir = archive.absolute(), data_dir.absolute()
-    if data_dir.exists() and _holds_data(data_dir) and not force:
+    occupied = _holds_data(data_dir)
+    if occupied and not force:
         raise BackupError(
             f"{data_dir} holds data already; restore into another folder (--data-dir), or "
             "give --force to move it aside (it is kept, not deleted)"
@@ -86,7 +87,7 @@ def restore(
     lists_now = journal.read(
         [staging / journal.JOURNAL_NAME, data_dir / journal.JOURNAL_NAME, *erasure_lists]
     )
-    if data_dir.exists() and _holds_data(data_dir):
+    if occupied:
         aside = data_dir.with_name(f"{data_dir.name}.before-restore-{utcnow():%Y%m%d-%H%M%S}")
         os.rename(data_dir, aside)
         result.moved_aside = aside
@@ -105,11 +106,10 @@ def restore(
         _finish_database(url, result, lists_now, old_root, data_dir / RECORDINGS)
     else:
         result.database_restored = False
-        if database_url and not database_url.startswith("sqlite"):
+        if database_url and not is_sqlite(database_url):
             # Its data came back with pg_restore: erase again there. Paths stay as they are
             # (the database may serve other machines).
             _finish_database(database_url, result, lists_now, None, None)
-            result.counts_restored = {}
     return result
 
 
@@ -141,10 +141,10 @@ def _finish_database(
         if not db.has_schema():
             return
         db.migrate()
-        with db.session() as s:
-            if old_root is not None and new_root is not None:
+        if old_root is not None and new_root is not None:  # the archive's own database
+            with db.session() as s:
                 _move_recordings(s, old_root, new_root)
-            result.counts_restored = counts(s)
+                result.counts_restored = counts(s)
         with db.session() as s:
             result.erased_again = reapply(s, erasures, actor=RESTORE_ACTOR)
             result.recordings_past_retention = apply_retention(s)

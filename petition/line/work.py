@@ -7,6 +7,7 @@ signature is decided, so a lost queue entry, a dead worker or a Redis outage onl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -100,6 +101,17 @@ def release(recording: Recording, *, error: str | None = None, give_up: bool = F
     if give_up:
         recording.status = RecordingStatus.FAILED
         recording.stage = "failed"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine runs (one of another user counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def release_dead_claims(

@@ -43,7 +43,7 @@ def append(paths: Sequence[Path], campaign: str, caller_hash: str) -> list[str]:
     """Append one erasure to each list, fsync'd. The first must be written (OSError otherwise);
     a failure on the others is returned as a message, for the operator to see."""
     entry = Entry(campaign, caller_hash, utcnow().isoformat(timespec="seconds") + "Z")
-    line = (json.dumps(entry.__dict__, sort_keys=True) + "\n").encode()
+    line = _line(entry)
     problems = []
     for i, path in enumerate(paths):
         try:
@@ -65,10 +65,15 @@ def _append_line(path: Path, line: bytes) -> None:
     finally:
         os.close(fd)
     if new:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def _line(entry: Entry) -> bytes:
+    return (json.dumps(entry.__dict__, sort_keys=True) + "\n").encode()
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a file's creation or rename in `folder` durable (the folder's entry itself)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -103,11 +108,11 @@ def write_all(path: Path, entries: Sequence[Entry]) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         for entry in entries:
-            fh.write((json.dumps(entry.__dict__, sort_keys=True) + "\n").encode())
+            fh.write(_line(entry))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def merge_into(path: Path, sources: Iterable[Path]) -> int:
