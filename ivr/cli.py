@@ -48,7 +48,7 @@ from petition.models import ApiToken, Campaign, Recording, Signature, utcnow
 from petition.names.reading import extract_name
 from petition.operations.users import MIN_PASSWORD_LENGTH, hash_token
 from petition.privacy import phones
-from workers.queue import recordings_queue
+from workers.queue import connect, recordings_queue
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -1088,7 +1088,7 @@ def _carrier_redis(settings: Settings) -> redis.Redis | None:
     """Redis for the connect lock and the workers' check; None when it cannot be reached (an
     embedded Redis that is not running is not started: there would be no worker on it)."""
     try:
-        conn = redis.Redis.from_url(settings.redis_url or embedded_redis_url(settings.data_dir))
+        conn = connect(settings.redis_url or embedded_redis_url(settings.data_dir))
         conn.ping()
         return conn
     except (redis.RedisError, OSError):

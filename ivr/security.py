@@ -19,8 +19,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 def carrier_url() -> str:
     """The URL the carrier called, as it saw it: PUBLIC_BASE_URL + path + query."""
     base = services().settings.public_base_url or request.host_url.rstrip("/")
+    return base + _path_and_query()
+
+
+def _path_and_query() -> str:
     query = request.query_string.decode()
-    return base + request.path + (f"?{query}" if query else "")
+    return request.path + (f"?{query}" if query else "")
 
 
 def signed_by_carrier(view: F) -> F:
@@ -50,8 +54,7 @@ def _note_refusal(
 ) -> None:
     """Count the refusal for the overview, with the address the carrier signed against when
     a likely one matches (ivr/carrier/refusals.py)."""
-    query = request.query_string.decode()
-    path_and_query = request.path + (f"?{query}" if query else "")
+    path_and_query = _path_and_query()
     reached = request.host_url.rstrip("/") + path_and_query
     signed = refusals.signed_url(
         reached,

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from rq import Queue
@@ -44,10 +43,7 @@ def line_health(session: so.Session, queue: Queue, campaign: Campaign, now: date
             or 0
         )
 
-    try:
-        refused: refusals.Refusals | None = refusals.recent(queue.connection, queue.name)
-    except (redis.RedisError, OSError):
-        refused = None
+    refused = refusals.recent_or_none(queue)
     difference = None
     if refused is not None and refused.signed and refused.checked:
         difference = refusals.difference(refused.signed, refused.checked)

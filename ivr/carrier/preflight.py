@@ -29,7 +29,8 @@ from petition.counting.tally import campaign_rule
 from petition.counting.thresholds import RuleError
 from petition.i18n import N_
 from petition.line.campaigns import rule_has_regions
-from petition.models import Campaign, Signature, SignatureState
+from petition.models import Campaign
+from petition.reporting.manifest import counted_signatures
 
 # A name recording is at most RECORD_MAX_SECONDS of 8 kHz 16-bit mono WAV.
 RECORDING_BYTES = RECORD_MAX_SECONDS * 8000 * 2
@@ -463,22 +464,10 @@ def run(
     except CarrierError as exc:
         carrier = exc
     found = campaign_numbers(carrier, campaign)
-    counted = (
-        session.scalar(
-            sa.select(sa.func.count()).where(
-                Signature.campaign_id == campaign.id, Signature.state == SignatureState.COUNTED
-            )
-        )
-        or 0
-    )
+    counted = counted_signatures(session, campaign)
 
     def last_refusal() -> refusals.Refusals | None:
-        if queue is None:
-            return None
-        try:
-            return refusals.recent(queue.connection, queue.name)
-        except (redis.RedisError, OSError):
-            return None
+        return refusals.recent_or_none(queue) if queue is not None else None
 
     return [
         credentials(carrier),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from rq import Queue
 
 KEEP_SECONDS = 2 * 3600
 
@@ -80,6 +81,15 @@ class Refusals:
     signed: str | None  # the last refusal's
     checked: str | None
     at: float | None
+
+
+def recent_or_none(queue: Queue) -> Refusals | None:
+    """The last hour's refusals of this deployment (its queue's name is the prefix), or None
+    when Redis cannot say."""
+    try:
+        return recent(queue.connection, queue.name)
+    except (redis.RedisError, OSError):
+        return None
 
 
 def recent(conn: redis.Redis, prefix: str, now: float | None = None) -> Refusals:

@@ -120,7 +120,7 @@ def _write_all(
     edition: Edition,
 ) -> None:
     stem = safe_stem(campaign.slug)
-    expected = _counted(session, campaign)
+    expected = counted_signatures(session, campaign)
     steps = _Steps(expected, len(formats) + (1 if include_recordings else 0), progress_cb)
 
     files: dict[str, dict[str, Any]] = {}
@@ -243,7 +243,7 @@ def _previous_export(out_dir: Path) -> list[Path]:
     return sorted(ours)
 
 
-def _counted(session: so.Session, campaign: Campaign) -> int:
+def counted_signatures(session: so.Session, campaign: Campaign) -> int:
     return (
         session.scalar(
             sa.select(sa.func.count()).where(
